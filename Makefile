@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make build` and `make test`. Both install what they need
+# into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: build test fuzz bench pipeline clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[test]'
+	touch $@
+
+build: $(STAMP)
+	$(BIN)/streamconf validate
+	$(BIN)/streamconf compile --out build
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,170 @@
+"""The command line: parses arguments, calls the stages, prints. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .diagnostics import ERROR, ConfigError, Diagnostic
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=None) -> None:
+    stream = stream or sys.stderr
+    if fmt == "json":
+        json.dump([d.as_dict() for d in diagnostics], stream, indent=1)
+        stream.write("\n")
+        return
+    if stream.isatty():
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console(file=stream, highlight=False)
+        for d in diagnostics:
+            colour = "red" if d.severity == ERROR else "yellow"
+            console.print(f"[bold]{escape(str(d.location))}[/]: [{colour}]{d.severity} {d.code}[/]"
+                          + (f" at [cyan]{escape(' › '.join(d.path))}[/]" if d.path else "") + f": {escape(d.message)}")
+            if d.hint:
+                console.print(f"    [dim]hint:[/] {escape(d.hint)}")
+    else:
+        for d in diagnostics:
+            stream.write(d.render() + "\n")
+
+
+def root_option(function):
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                        show_default=True, help="The config repository to work on.")(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="streamconf")
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails unexpectedly.")
+def cli(debug: bool) -> None:
+    """Compile event stream configuration from YAML into per-wiki JSON bundles, exactly as
+    MediaWiki's EventStreamConfig API and EventLogging serve them.
+
+    \b
+    Example:
+      streamconf validate
+      streamconf compile --out build
+      streamconf show enwiki mediawiki.link_hover
+    """
+
+
+@cli.command("import")
+@click.argument("case", type=click.Path(dir_okay=False, path_type=Path))
+@root_option
+@click.option("--force", is_flag=True, help="Replace an existing config tree whole.")
+def import_command(case: Path, root: Path, force: bool) -> None:
+    """Write the YAML repository equivalent to a case document (mediawiki-config settings per
+    realm, and the wikis with their tags).
+
+    \b
+    Example:
+      streamconf import mediawiki-config.json --root ./stream-config
+    """
+    from .migrate import import_case
+
+    files = import_case(case, root, force)
+    click.echo(f"wrote {len(files)} files under {root}")
+
+
+@cli.command("compile")
+@root_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output directory [default: ROOT/build].")
+@click.option("--realm", "realms", multiple=True, help="Compile only this realm (repeatable).")
+@click.option("--wiki", "wikis", multiple=True, help="Compile only this wiki (repeatable).")
+@click.option("--force", is_flag=True, help="Rebuild even when the output is up to date.")
+def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool) -> None:
+    """Compile every wiki's bundles into OUT/<realm>/<wiki>/{streamconfigs,eventlogging}.json,
+    with OUT/manifest.json. Atomic: on any error OUT keeps its previous content.
+
+    \b
+    Example:
+      streamconf compile --out build --realm production --wiki enwiki
+    """
+    from .workflow import compile_repository
+
+    result = compile_repository(root, out or root / "build", realms, wikis, force)
+    print_diagnostics(result.diagnostics)
+    if result.build is None:
+        click.echo(f"{result.out} is up to date")
+    else:
+        wikis_count = sum(len(w) for w in result.build.realms.values())
+        click.echo(f"compiled {wikis_count} wikis in {len(result.build.realms)} realms: "
+                   f"{len(result.build.files)} bundles, {result.distinct} distinct, into {result.out}")
+
+
+@cli.command("validate")
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate_command(root: Path, fmt: str) -> None:
+    """Check every file against its schema and the repository's structure. Exit 0 when valid,
+    1 when not.
+
+    \b
+    Example:
+      streamconf validate --format json
+    """
+    from .workflow import check
+
+    config, diagnostics = check(root)
+    print_diagnostics(diagnostics, fmt, sys.stdout if fmt == "json" else sys.stderr)
+    if config is None:
+        sys.exit(EXIT_INVALID)
+    if fmt == "text":
+        click.echo(f"valid: {len(config.realms)} realms, " +
+                   ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()))
+
+
+@cli.command("show")
+@click.argument("wiki")
+@click.argument("stream", required=False)
+@root_option
+@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+@click.option("--eventlogging", is_flag=True, help="Show what EventLogging embeds instead of the API body.")
+def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, eventlogging: bool) -> None:
+    """Print a wiki's effective config as JSON: the `action=streamconfigs` body, or one stream's
+    config (a stream name may match a /pattern/ key).
+
+    \b
+    Example:
+      streamconf show enwiki mediawiki.job.refresh --realm beta
+    """
+    from .render import to_json_value
+    from .workflow import load_config, show_config
+
+    config, _ = load_config(root)
+    document = show_config(config, realm or config.root_realm, wiki, stream, eventlogging)
+    click.echo(json.dumps(to_json_value(document), indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:] or bool(os.environ.get("STREAMCONF_DEBUG"))
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except ConfigError as error:
+        print_diagnostics(error.diagnostics)
+        sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last guard: no traceback reaches a user
+        if debug:
+            raise
+        sys.stderr.write(f"streamconf: internal error: {type(error).__name__}: {error}\n"
+                         "    hint: run again with --debug for a traceback, and report it\n")
+        sys.exit(EXIT_INVALID)

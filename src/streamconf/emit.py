@@ -1,0 +1,171 @@
+"""Writing a build: into a fresh directory beside the output, then swapped in with one atomic
+rename, so the output directory always holds one complete build, the old or the new.
+
+Files with the same content are written once and hard-linked (copied where links fail). A
+manifest lists the sha256 of every file and what the build was made from.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .compiler import Build
+from .diagnostics import ConfigError, fail, Location
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def output_error(path: Path, message: str, hint: str = "") -> ConfigError:
+    return fail(Location(str(path)), message, hint, code="SC010")
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def manifest_bytes(build: Build, source: dict[str, Any], generator: str) -> bytes:
+    digests: dict[int, str] = {}
+    files = {path: digests.setdefault(id(data), sha256(data)) for path, data in build.files.items()}
+    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": files}
+    return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def read_manifest(out: Path) -> dict | None:
+    try:
+        with open(out / MANIFEST, "rb") as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def verify(out: Path, manifest: dict) -> list[str]:
+    """Files of the manifest that are missing or differ from their recorded sha256."""
+    bad = []
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return [MANIFEST]
+    for path, digest in files.items():
+        target = out / path
+        try:
+            if target.is_symlink() or sha256(target.read_bytes()) != digest:
+                bad.append(path)
+        except OSError:
+            bad.append(path)
+    return bad
+
+
+def is_current(out: Path, source: dict[str, Any], generator: str) -> bool:
+    """True when `out` holds an intact build of the same sources by the same version."""
+    if out.is_symlink() or not out.is_dir():
+        return False
+    manifest = read_manifest(out)
+    return bool(manifest) and manifest.get("source") == source and manifest.get("generator") == generator \
+        and manifest.get("format") == MANIFEST_FORMAT and not verify(out, manifest)
+
+
+@contextmanager
+def locked(directory: Path) -> Iterator[None]:
+    """Serialise writers of outputs in `directory` (a second compile waits for the first)."""
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def write_build(build: Build, out: Path, source: dict[str, Any], generator: str) -> None:
+    """Replace `out` with the build, atomically; on any failure `out` is left as it was."""
+    out = Path(os.path.abspath(out))
+    if out.is_symlink():
+        raise output_error(out, "the output directory is a symbolic link; it is never written through",
+                           "remove the link, or name the real directory with --out")
+    if out.exists() and not out.is_dir():
+        raise output_error(out, "the output path exists and is not a directory", "name a directory with --out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with locked(out.parent):
+            _recover(out)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+            try:
+                _write_files(staging, build)
+                (staging / MANIFEST).write_bytes(manifest_bytes(build, source, generator))
+                os.chmod(staging, 0o755)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            _swap(staging, out)
+    except OSError as error:
+        where = error.filename or out
+        raise output_error(Path(where), f"cannot write the build: {error.strerror or error}",
+                           f"{out} keeps its previous content; free space or fix permissions and run again") from None
+
+
+def _write_files(staging: Path, build: Build) -> None:
+    written: dict[str, Path] = {}
+    digests: dict[int, str] = {}
+    for path, data in build.files.items():
+        target = staging / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = digests.setdefault(id(data), sha256(data))
+        first = written.get(digest)
+        if first is not None:
+            try:
+                os.link(first, target)
+                continue
+            except OSError:
+                pass
+        with open(target, "xb") as handle:
+            handle.write(data)
+        written.setdefault(digest, target)
+
+
+def _exchange(first: Path, second: Path) -> None:
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def _swap(staging: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    try:
+        _exchange(staging, out)
+        previous = staging
+    except OSError as error:
+        if error.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise
+        # Without an atomic exchange: two renames, and _recover() mends a stop between them.
+        previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rename(out, previous / out.name)
+        os.rename(staging, out)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Clear what an interrupted write left beside `out`; restore `out` if it was moved aside."""
+    for leftover in sorted(out.parent.glob(f".{out.name}.old-*")):
+        moved = leftover / out.name
+        if not out.exists() and moved.is_dir():
+            os.rename(moved, out)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.parent.glob(f".{out.name}.new-*"):
+        shutil.rmtree(leftover, ignore_errors=True)

@@ -1,0 +1,189 @@
+"""`streamconf import`: a case document (mediawiki-config's settings per realm, and the wikis with
+their tags) written out as a YAML repository that compiles back to the same result."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import ConfigError, Diagnostic, Location, fail
+from .load import EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, TREES, plain_scalar
+from .resolve import SETTINGS, as_map
+
+MEDIAWIKI_SETTINGS = {
+    "wgEventStreams": "streams",
+    "wgEventStreamsDefaultSettings": "stream_defaults",
+    "wgEventLoggingStreamNames": "eventlogging_streams",
+}
+DEFAULT_FILES = {"stream_defaults": STREAM_DEFAULTS_FILE, "eventlogging_streams": EVENTLOGGING_FILE}
+CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string that streamconf's YAML 1.2 reading would take for another type."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        style = "'" if not isinstance(plain_scalar(data), str) else None
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
+
+
+def dump_yaml(value: Any) -> str:
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+
+
+def _case_error(case: str, message: str, hint: str = "") -> ConfigError:
+    return fail(Location(case), message, hint, code="SC020")
+
+
+def read_case(path: Path) -> dict:
+    """The case document; duplicate keys and non-finite numbers are refused."""
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        document: dict = {}
+        for key, value in items:
+            if key in document:
+                raise _case_error(str(path), f"duplicate key {key!r} in the case document")
+            document[key] = value
+        return document
+
+    def constant(name: str) -> Any:
+        raise _case_error(str(path), f"{name} is not a JSON number")
+
+    try:
+        case = json.loads(path.read_text("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+    except OSError as error:
+        raise _case_error(str(path), f"cannot read the case document: {error.strerror}") from None
+    except (ValueError, RecursionError) as error:
+        raise _case_error(str(path), f"not a JSON document: {error}", "check the file is JSON") from None
+    if not isinstance(case, dict) or not isinstance(case.get("realms"), dict) or not case["realms"]:
+        raise _case_error(str(path), "the case document has no `realms` object", "see the README: Migrating")
+    return case
+
+
+def repository_files(case: dict, case_name: str) -> dict[str, str]:
+    """The YAML files equivalent to a case document: relative path -> text."""
+    files: dict[str, str] = {}
+    root_realm: str | None = None
+    for realm, spec in case["realms"].items():
+        if not isinstance(spec, dict):
+            raise _case_error(case_name, f"realm {realm!r} is not an object")
+        realm_doc: dict[str, Any] = {}
+        if "settings" in spec:
+            settings = _settings(spec["settings"], case_name, realm)
+            replaced: list[str] = []
+            if root_realm is None:
+                root_realm = realm
+                keys_by_setting = _write_root_defaults(settings, files)
+            else:
+                # A second realm with settings of its own: built on the first, every setting replaced.
+                realm_doc["base"] = root_realm
+                replaced = list(SETTINGS)
+                keys_by_setting = settings
+        elif "base" in spec:
+            if spec["base"] not in case["realms"] or list(case["realms"]).index(spec["base"]) >= list(case["realms"]).index(realm):
+                raise _case_error(case_name, f"realm {realm!r}: base {spec['base']!r} is not an earlier realm")
+            realm_doc["base"] = spec["base"]
+            overrides = spec.get("overrides", {})
+            if not isinstance(overrides, dict):
+                raise _case_error(case_name, f"realm {realm!r}: overrides must be an object")
+            names = [name.removeprefix("-") for name in overrides]
+            if len(set(names)) < len(names):
+                raise _case_error(case_name, f"realm {realm!r} overrides a setting both with and without '-'")
+            replaced = [MEDIAWIKI_SETTINGS.get(name[1:]) for name in overrides if name.startswith("-")]
+            keys_by_setting = _settings(dict(zip(names, overrides.values())), case_name, realm)
+        else:
+            raise _case_error(case_name, f"realm {realm!r} has neither `settings` nor `base`")
+        if replaced:
+            realm_doc["replace"] = [setting for setting in SETTINGS if setting in replaced]
+        wikis = spec.get("wikis")
+        if not isinstance(wikis, dict):
+            raise _case_error(case_name, f"realm {realm!r} has no `wikis` object")
+        realm_doc["wikis"] = {wiki: list(tags) for wiki, tags in wikis.items()}
+        files[f"realms/{realm}.yaml"] = dump_yaml(realm_doc)
+        _write_overrides(realm, keys_by_setting, files)
+    return files
+
+
+def _settings(settings: Any, case_name: str, realm: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(settings, dict):
+        raise _case_error(case_name, f"realm {realm!r}: settings must be an object")
+    result: dict[str, dict[str, Any]] = {}
+    for name, keys in settings.items():
+        if name not in MEDIAWIKI_SETTINGS:
+            raise _case_error(case_name, f"realm {realm!r}: unknown setting {name!r}",
+                              f"streamconf reads {', '.join(MEDIAWIKI_SETTINGS)}")
+        if not isinstance(keys, dict):
+            raise _case_error(case_name, f"realm {realm!r}: {name} must map keys to values")
+        result[MEDIAWIKI_SETTINGS[name]] = keys
+    return result
+
+
+def _write_root_defaults(settings: dict[str, dict[str, Any]], files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Write the root realm's `default` keys to their own files; return the other keys."""
+    rest = {}
+    for setting, keys in settings.items():
+        keys = dict(keys)
+        if "default" in keys:
+            value = keys.pop("default")
+            if setting == "streams":
+                files["streams/streams.yaml"] = dump_yaml(as_map(value) if isinstance(value, list) else value)
+            else:
+                files[DEFAULT_FILES[setting]] = dump_yaml(value)
+        rest[setting] = keys
+    return rest
+
+
+def _write_overrides(realm: str, keys_by_setting: dict[str, dict[str, Any]], files: dict[str, str]) -> None:
+    by_key: dict[str, dict[str, Any]] = {}
+    for setting in SETTINGS:
+        for key, value in keys_by_setting.get(setting, {}).items():
+            if setting == "streams" and isinstance(value, list):
+                value = as_map(value)
+            by_key.setdefault(key, {})[setting] = value
+    for key, settings in sorted(by_key.items()):
+        files[f"overrides/{realm}/{key}.yaml"] = dump_yaml({key: settings})
+
+
+def existing_config(root: Path) -> list[str]:
+    return [name for name in CONFIG_PATHS if (root / name).exists() or (root / name).is_symlink()]
+
+
+def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
+    """Write the repository for a case under `root`; returns the files written."""
+    case = read_case(case_path)
+    written = repository_files(case, str(case_path))
+    present = existing_config(root)
+    if present and not force:
+        raise ConfigError([Diagnostic(Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
+                                      "use --force to replace it whole", code="SC021")])
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
+        try:
+            for relative, text in written.items():
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, "utf-8")
+            for name in present:
+                target = root / name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink()
+            for name in CONFIG_PATHS:
+                if (staging / name).exists():
+                    os.rename(staging / name, root / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as error:
+        raise fail(Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
+                   "check the permissions of --root", code="SC022") from None
+    return sorted(written)

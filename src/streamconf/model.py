@@ -1,0 +1,79 @@
+"""The validated repository: realms with their wikis, and the layers of each setting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .diagnostics import Location
+from .load import Document
+from .resolve import SETTINGS, Value, overlay
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Where part of a layer was written: a document and the key path of the value in it."""
+
+    document: Document
+    path: tuple
+
+    @property
+    def location(self) -> Location:
+        return self.document.location(self.path)
+
+
+@dataclass
+class Layer:
+    """The value of one key (`default`, `enwiki`, `+private`, ...) of one setting in one realm.
+    A layer may be written across several files (streams/ holds one stream per file, say)."""
+
+    realm: str
+    setting: str
+    key: str
+    value: Value
+    fragments: list[Fragment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Realm:
+    name: str
+    wikis: dict[str, tuple[str, ...]]  # wiki id -> tags in precedence order
+    base: str | None = None
+    replace: tuple[str, ...] = ()
+    location: Location = Location("")
+
+    @cached_property
+    def tags(self) -> frozenset[str]:
+        return frozenset(tag for tags in self.wikis.values() for tag in tags)
+
+
+@dataclass
+class Config:
+    realms: dict[str, Realm]  # a realm comes after the realm it is built on
+    layers: dict[str, dict[str, dict[str, Layer]]]  # realm -> setting -> key -> layer
+    digest: str = ""
+
+    @property
+    def root_realm(self) -> str:
+        return next(iter(self.realms))
+
+    def own_settings(self, realm: str) -> dict[str, dict[str, Value]]:
+        own = self.layers.get(realm, {})
+        return {setting: {key: layer.value for key, layer in own.get(setting, {}).items()} for setting in SETTINGS}
+
+    def settings(self, realm: str) -> dict[str, dict[str, Value]]:
+        """The keys of every setting as the realm sees them, after the overlay on its base realm."""
+        spec = self.realms[realm]
+        if spec.base is None:
+            return self.own_settings(realm)
+        return overlay(self.settings(spec.base), self.own_settings(realm), spec.replace)
+
+    def layer(self, realm: str, setting: str, key: str) -> Layer | None:
+        """The layer a realm reads for a key: its own, or the one it inherits from its base."""
+        spec = self.realms[realm]
+        own = self.layers.get(realm, {}).get(setting, {})
+        if key in own:
+            return own[key]
+        if spec.base is None or setting in spec.replace:
+            return None
+        return self.layer(spec.base, setting, key)

@@ -1,0 +1,100 @@
+"""Stream keys that are PCRE patterns (`/^mediawiki\\.job\\..+/`), matched as PHP's preg_match does.
+
+Matching uses the PCRE2 library itself, so pattern syntax is MediaWiki's. A match that exceeds
+PCRE2's match limit fails quickly instead of hanging; PHP's preg_match returns false in that case,
+so the pattern counts as not matching, and callers are told so they can warn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pcre2
+
+# PCRE2 compile options (pcre2.h) for PHP's pattern modifiers.
+_MODIFIER_OPTIONS = {
+    "i": 0x00000008,  # CASELESS
+    "m": 0x00000400,  # MULTILINE
+    "s": 0x00000020,  # DOTALL
+    "x": 0x00000080,  # EXTENDED
+    "u": 0x00080000 | 0x00020000,  # UTF | UCP, as PHP's /u
+    "U": 0x00040000,  # UNGREEDY
+    "D": 0x00000010,  # DOLLAR_ENDONLY
+    "J": 0x00000040,  # DUPNAMES
+    "n": 0x00002000,  # NO_AUTO_CAPTURE
+}
+_ANCHORED = "A"
+_PREG_QUOTE = set(".\\+*?[^]$(){}=!<>|:-#/")
+
+
+class PatternError(ValueError):
+    """A stream key that starts with `/` but is not a valid PCRE pattern."""
+
+
+class MatchLimitExceeded(RuntimeError):
+    """PCRE2 gave up on a match (catastrophic backtracking); PHP treats this as no match."""
+
+
+def is_pattern(key: str) -> bool:
+    return key.startswith("/")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    source: str
+    body: str
+    modifiers: str
+
+    def with_topic_prefixes(self, prefixes: list[str]) -> str:
+        """The topics pattern: the escaped prefixes as a group after a leading `^`, if any."""
+        group = "(" + "|".join(preg_quote(prefix) for prefix in prefixes) + ")"
+        body = "^" + group + self.body[1:] if self.body.startswith("^") else group + self.body
+        return "/" + body + "/" + self.modifiers
+
+
+def preg_quote(text: str) -> str:
+    """PHP's preg_quote(text, '/')."""
+    return "".join("\\000" if char == "\0" else "\\" + char if char in _PREG_QUOTE else char for char in text)
+
+
+@lru_cache(maxsize=None)
+def parse(key: str) -> Pattern:
+    """Split `/body/modifiers` as PHP does: the body ends at the first unescaped `/`."""
+    if not is_pattern(key):
+        raise PatternError(f"{key!r} does not start with '/'")
+    index = 1
+    while index < len(key) and key[index] != "/":
+        index += 2 if key[index] == "\\" else 1
+    if index >= len(key):
+        raise PatternError("no ending delimiter '/' found")
+    modifiers = key[index + 1 :]
+    unknown = sorted(set(modifiers) - set(_MODIFIER_OPTIONS) - {_ANCHORED})
+    if unknown:
+        raise PatternError(f"unknown modifier {unknown[0]!r}")
+    pattern = Pattern(key, key[1:index], modifiers)
+    _compiled(pattern)
+    return pattern
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: Pattern) -> pcre2.Pattern:
+    options = 0
+    for modifier in pattern.modifiers:
+        options |= _MODIFIER_OPTIONS.get(modifier, 0)
+    try:
+        return pcre2.compile(pattern.body.encode("utf-8"), options)
+    except pcre2.PatternError as error:
+        raise PatternError(str(error)) from None
+
+
+def matches(key: str, name: str) -> bool:
+    """preg_match(key, name): an unanchored search (anchored with /A)."""
+    pattern = parse(key)
+    compiled = _compiled(pattern)
+    subject = name.encode("utf-8")
+    try:
+        found = compiled.match(subject) if _ANCHORED in pattern.modifiers else compiled.search(subject)
+    except pcre2.LibraryError as error:
+        raise MatchLimitExceeded(f"{key} on {name!r}: {error}") from None
+    return found is not None

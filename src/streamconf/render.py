@@ -1,0 +1,98 @@
+"""From a wiki's resolved settings to what it is served: the `action=streamconfigs` body and the
+stream configs EventLogging embeds. Pure: plain data in, plain data out."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from . import patterns
+from .resolve import Value, is_array, php_int_key, replace_recursive
+
+EVENTLOGGING_SETTINGS = ("sample", "producers")
+
+OnMatchLimit = Callable[[str, str], None]
+"""Called with (pattern, stream name) when PCRE2 gives up on a match."""
+
+
+def stream_entries(streams: Value) -> dict[str, dict]:
+    """Stream name -> declared settings. An integer key marks the old list form, whose stream name
+    is the entry's `stream` setting."""
+    if not is_array(streams):
+        return {}
+    items = enumerate(streams) if type(streams) is list else streams.items()
+    entries: dict[str, dict] = {}
+    for key, settings in items:
+        name = settings["stream"] if type(key) is int or php_int_key(key) is not None else key
+        entries[name] = settings
+    return entries
+
+
+def stream_config(key: str, settings: dict, defaults: Value, name: str | None = None) -> dict:
+    """Section 3 of the semantics: defaults under the stream's settings, then `stream` and `topics`.
+    `name` is the concrete stream name a pattern key is looked up for; topics are made for it."""
+    config = replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
+    config["stream"] = key
+    if config.get("topics") is None:
+        config["topics"] = topics(name or key, config.get("topic_prefixes"))
+    return config
+
+
+def topics(name: str, prefixes: Value) -> list[str]:
+    if prefixes is None:
+        return [name]
+    prefix_list = list(prefixes.values()) if type(prefixes) is dict else list(prefixes)
+    if patterns.is_pattern(name):
+        return [patterns.parse(name).with_topic_prefixes(prefix_list)]
+    return [prefix + name for prefix in prefix_list]
+
+
+def streamconfigs(entries: dict[str, dict], defaults: Value) -> dict:
+    """The body of `api.php?action=streamconfigs` for one wiki."""
+    return {"streams": {name: stream_config(name, settings, defaults) for name, settings in entries.items()}}
+
+
+def find_stream(entries: dict[str, dict], name: str, on_match_limit: OnMatchLimit) -> str | None:
+    """The key whose config a concrete stream name gets: the exact key, else the first matching
+    pattern in order."""
+    if name in entries:
+        return name
+    for key in entries:
+        if patterns.is_pattern(key):
+            try:
+                if patterns.matches(key, name):
+                    return key
+            except patterns.MatchLimitExceeded:
+                on_match_limit(key, name)
+    return None
+
+
+def eventlogging(names: Value, api_streams: dict[str, dict], on_match_limit: OnMatchLimit) -> dict:
+    """The stream configs EventLogging embeds: for each name with a config, its `sample` and
+    `producers` settings (which do not depend on the name, so the API configs serve)."""
+    if not is_array(names):
+        return {}
+    embedded: dict[str, dict] = {}
+    for name in names.values() if type(names) is dict else names:
+        key = find_stream(api_streams, name, on_match_limit)
+        if key is not None:
+            config = api_streams[key]
+            embedded[name] = {setting: config[setting] for setting in config if setting in EVENTLOGGING_SETTINGS}
+    return embedded
+
+
+def to_json_value(value: Value) -> Value:
+    """What PHP's json_encode makes of a value: an array keyed exactly 0..n-1 is a JSON list."""
+    if type(value) is list:
+        return [to_json_value(item) for item in value]
+    if type(value) is dict:
+        if value and all(key == str(index) for index, key in enumerate(value)):
+            return [to_json_value(item) for item in value.values()]
+        return {key: to_json_value(item) for key, item in value.items()}
+    return value
+
+
+def serialize(document: Value) -> bytes:
+    """Canonical bytes of a bundle: compact JSON in resolved key order, UTF-8, newline-terminated."""
+    text = json.dumps(to_json_value(document), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8") + b"\n"
