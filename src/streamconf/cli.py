@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import ERROR, ConfigError, Diagnostic
+from .diagnostics import ERROR, ConfigError, Diagnostic, UsageError
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -43,7 +43,31 @@ def root_option(function):
                         show_default=True, help="The config repository to work on.")(function)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """Turns every failure into a message and an exit code: no traceback reaches a user."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            print_diagnostics(error.diagnostics)
+            ctx.exit(EXIT_USAGE)
+        except ConfigError as error:
+            print_diagnostics(error.diagnostics)
+            ctx.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            ctx.exit(130)
+        except Exception as error:  # noqa: BLE001 - the last guard
+            if ctx.params.get("debug") or os.environ.get("STREAMCONF_DEBUG"):
+                raise
+            click.echo(f"streamconf: internal error: {type(error).__name__}: {error}\n"
+                       "    hint: run again with --debug for a traceback, and report it", err=True)
+            ctx.exit(EXIT_INVALID)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="streamconf")
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails unexpectedly.")
 def cli(debug: bool) -> None:
@@ -147,24 +171,4 @@ def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, e
 
 
 def main() -> None:
-    debug = "--debug" in sys.argv[1:] or bool(os.environ.get("STREAMCONF_DEBUG"))
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.Abort:
-        sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except ConfigError as error:
-        print_diagnostics(error.diagnostics)
-        sys.exit(EXIT_INVALID)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as error:  # noqa: BLE001 - the last guard: no traceback reaches a user
-        if debug:
-            raise
-        sys.stderr.write(f"streamconf: internal error: {type(error).__name__}: {error}\n"
-                         "    hint: run again with --debug for a traceback, and report it\n")
-        sys.exit(EXIT_INVALID)
+    cli(prog_name="streamconf")

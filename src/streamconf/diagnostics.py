@@ -68,6 +68,10 @@ class ConfigError(Exception):
         return "\n".join(d.render() for d in self.diagnostics)
 
 
+class UsageError(ConfigError):
+    """A command-line argument that the repository cannot satisfy, like an unknown wiki."""
+
+
 def fail(location: Location, message: str, hint: str = "", path: tuple[str, ...] = (), code: str = "SC000") -> ConfigError:
     return ConfigError([Diagnostic(location, message, hint, path, ERROR, code)])
 

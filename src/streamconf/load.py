@@ -23,9 +23,9 @@ import yaml
 from .diagnostics import ConfigError, Diagnostic, Location
 
 try:
-    from yaml import CParser as _Parser
+    from yaml import CBaseLoader as _Parser  # libyaml's parser; only its events are used
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Parser
+    from yaml import BaseLoader as _Parser
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -217,21 +217,30 @@ class _Builder:
 def parse_yaml(text: str, file: str) -> Document:
     """Parse one YAML document; raises ConfigError naming the file, line and column."""
     builder = _Builder(file)
-    parser = _Parser(text)
+    parser = None
     try:
+        parser = _Parser(text)
         while parser.check_event():
             builder.handle(parser.get_event())
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise _error(file, line, column, f"character U+{error.character:04X} is not allowed in YAML",
+                     "remove it, or write it as an escape inside double quotes") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(part for part in (error.context, error.problem) if part)
-        hint = "YAML does not allow tabs for indentation: use spaces" if "\\t" in problem or "tab" in problem else \
+        lines = text.splitlines()
+        at = lines[line - 1][column - 1: column] if line <= len(lines) else ""
+        hint = "YAML does not allow tabs for indentation: use spaces" if at == "\t" else \
             "check the indentation and quoting around this place"
         raise _error(file, line, column, f"YAML syntax error: {problem}", hint) from None
     except yaml.YAMLError as error:
         raise _error(file, 1, 1, f"YAML error: {error}", "check the file's characters") from None
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
     return Document(file, builder.root, builder.marks)
 
 

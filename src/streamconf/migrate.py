@@ -25,15 +25,27 @@ DEFAULT_FILES = {"stream_defaults": STREAM_DEFAULTS_FILE, "eventlogging_streams"
 CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 
 
+class _InlineList(list):
+    """A short list written on one line: a wiki's tags."""
+
+
 class _Dumper(yaml.SafeDumper):
-    """Quotes every string that streamconf's YAML 1.2 reading would take for another type."""
+    """Quotes every string that streamconf's YAML 1.2 reading would take for another type, and
+    indents block lists under their key."""
 
     def represent_str(self, data: str) -> yaml.ScalarNode:
         style = "'" if not isinstance(plain_scalar(data), str) else None
         return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
+    def represent_inline_list(self, data: _InlineList) -> yaml.SequenceNode:
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
 
 _Dumper.add_representer(str, _Dumper.represent_str)
+_Dumper.add_representer(_InlineList, _Dumper.represent_inline_list)
 
 
 def dump_yaml(value: Any) -> str:
@@ -106,7 +118,7 @@ def repository_files(case: dict, case_name: str) -> dict[str, str]:
         wikis = spec.get("wikis")
         if not isinstance(wikis, dict):
             raise _case_error(case_name, f"realm {realm!r} has no `wikis` object")
-        realm_doc["wikis"] = {wiki: list(tags) for wiki, tags in wikis.items()}
+        realm_doc["wikis"] = {wiki: _InlineList(tags) for wiki, tags in wikis.items()}
         files[f"realms/{realm}.yaml"] = dump_yaml(realm_doc)
         _write_overrides(realm, keys_by_setting, files)
     return files

@@ -61,15 +61,15 @@ def validators() -> dict[str, Any]:
 def schema_errors(document: Document, kind: str) -> Iterator[Diagnostic]:
     for error in validators()[kind].iter_errors(document.value):
         path = tuple(error.absolute_path)
-        if error.validator == "propertyNames":
+        if "propertyNames" in error.relative_schema_path:
             path += (error.instance,)
         yield Diagnostic(document.location(path), _schema_message(error), _schema_hint(error, kind),
                          tuple(str(part) for part in path), code="SC002")
 
 
 def _schema_message(error: Any) -> str:
-    if error.validator == "propertyNames":
-        return f"{error.instance!r} is not allowed as a key here ({error.message})"
+    if "propertyNames" in error.relative_schema_path:
+        return f"{error.instance!r} is not allowed as a key here: {error.message}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown key")
     return error.message
@@ -84,7 +84,7 @@ def _schema_hint(error: Any, kind: str) -> str:
         return "a sample rate is a fraction from 0 to 1"
     if kind == "overrides" and error.validator == "additionalProperties":
         return "an override key holds streams, stream_defaults and/or eventlogging_streams"
-    if kind == "overrides" and error.validator == "propertyNames":
+    if kind == "overrides" and "propertyNames" in error.relative_schema_path:
         return "keys are `default`, a wiki id or tag, or + and a wiki id or tag"
     return f"see schemas/{SCHEMA_OF_KIND[kind]}"
 
@@ -276,7 +276,7 @@ class _Checker:
                 try:
                     patterns.parse(key)
                 except patterns.PatternError as error:
-                    self.error(where, f"stream key {key!r} is not a valid PCRE pattern: {error}",
+                    self.error(where, f"stream key {key} is not a valid PCRE pattern: {error}",
                                "fix the pattern, or rename the stream so it does not start with '/'",
                                path + (key,), code="SC005")
 

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from . import GENERATOR
 from .compiler import Build, RealmCompiler, compile_config
-from .diagnostics import ERROR, ConfigError, Diagnostic, Location, fail
+from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail
 from .emit import is_current, write_build
 from .load import Sources, read_sources
 from .model import Config
@@ -41,12 +41,13 @@ def select(config: Config, realms: Sequence[str], wikis: Sequence[str]) -> None:
     """Refuse realm and wiki names the repository does not know."""
     for realm in realms:
         if realm not in config.realms:
-            raise fail(Location("--realm"), f"unknown realm {realm!r}", did_you_mean(realm, config.realms) or
-                       f"realms: {', '.join(config.realms)}", code="SC031")
+            raise UsageError(fail(Location("--realm"), f"unknown realm {realm!r}", did_you_mean(realm, config.realms) or
+                                  f"realms: {', '.join(config.realms)}", code="SC031").diagnostics)
     known = {wiki for name in (realms or config.realms) for wiki in config.realms[name].wikis}
     for wiki in wikis:
         if wiki not in known:
-            raise fail(Location("--wiki"), f"unknown wiki {wiki!r}", did_you_mean(wiki, known), code="SC031")
+            raise UsageError(fail(Location("--wiki"), f"unknown wiki {wiki!r}", did_you_mean(wiki, known),
+                                  code="SC031").diagnostics)
 
 
 @dataclass

@@ -1,0 +1,155 @@
+"""import: a case document becomes a YAML repository that compiles back to the same result."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import read_json, write_tree
+from streamconf.compiler import compile_config
+from streamconf.load import read_sources
+from streamconf.migrate import MEDIAWIKI_SETTINGS, import_case
+from streamconf.render import eventlogging, serialize, stream_entries, streamconfigs
+from streamconf.resolve import applicable_keys, overlay, resolve_setting
+from streamconf.validate import validate
+
+CASE = {"realms": {"production": {
+    "settings": {"wgEventStreams": {"default": {"a.b": {"schema_title": "s"}}}},
+    "wikis": {"enwiki": ["en", "wiki"]}}}}
+
+
+def write_case(tmp_path: Path, case: dict) -> Path:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    return path
+
+
+def test_refuses_an_existing_config_without_force(tmp_path: Path, run):
+    root = write_tree(tmp_path / "repo", {"streams/mine.yaml": "x.y: {}\n"})
+    result = run("import", write_case(tmp_path, CASE), "--root", root)
+    assert result.exit_code == 1
+    assert "already holds a config (streams)" in result.output
+    assert "use --force to replace it whole" in result.output
+    assert (root / "streams/mine.yaml").read_text() == "x.y: {}\n"
+
+
+def test_force_replaces_the_config_tree_whole(tmp_path: Path, run):
+    root = write_tree(tmp_path / "repo", {
+        "streams/old/stale.yaml": "x.y: {}\n", "overrides/production/stale.yaml": "{}\n",
+        "eventlogging.yaml": "- x.y\n", "README.md": "not config\n"})
+    assert run("import", write_case(tmp_path, CASE), "--root", root, "--force").exit_code == 0
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == [
+        "README.md", "realms/production.yaml", "streams/streams.yaml"]
+
+
+def test_old_list_form_and_integer_keys(tmp_path: Path, run):
+    case = {"realms": {"production": {
+        "settings": {"wgEventStreams": {
+            "default": [{"stream": "legacy.one", "schema_title": "a"}, {"stream": "/^legacy\\./", "schema_title": "b"}],
+            "+enwiki": {"0": {"stream": "legacy.two", "schema_title": "c"}, "x.y": {"schema_title": "d"}}},
+            "wgEventLoggingStreamNames": {"default": ["legacy.one", "legacy.three"]}},
+        "wikis": {"enwiki": ["en", "wiki"], "dewiki": ["de", "wiki"]}}}}
+    root = tmp_path / "repo"
+    assert run("import", write_case(tmp_path, case), "--root", root).exit_code == 0
+    assert run("compile", "--root", root).exit_code == 0, run("validate", "--root", root).output
+    streams = read_json(root / "build/production/enwiki/streamconfigs.json")["streams"]
+    # '+enwiki' is merged over 'default'. Both have an array at integer key 0, and two arrays merge
+    # before a taken integer key would append: default's legacy.one merges into legacy.two and is
+    # gone; its key 1 is free and is added.
+    assert list(streams) == ["legacy.two", "x.y", "/^legacy\\./"]
+    assert streams["legacy.two"]["schema_title"] == "c"
+    # legacy.one has no key of its own on enwiki any more, but the pattern matches it.
+    assert read_json(root / "build/production/enwiki/eventlogging.json") == {"legacy.one": {}, "legacy.three": {}}
+    assert list(read_json(root / "build/production/dewiki/streamconfigs.json")["streams"]) == ["legacy.one", "/^legacy\\./"]
+
+
+def test_case_document_errors(tmp_path: Path, run):
+    bad = {
+        "not a JSON document": "{",
+        "duplicate key": '{"realms": {"a": {}, "a": {}}}',
+        "has no `realms` object": '{"wikis": {}}',
+        "unknown setting 'wgEventStream'": json.dumps({"realms": {"p": {"settings": {"wgEventStream": {}}, "wikis": {}}}}),
+        "base 'q' is not an earlier realm": json.dumps({"realms": {"p": {"base": "q", "overrides": {}, "wikis": {}}}}),
+        "NaN is not a JSON number": '{"realms": {"p": {"settings": {"wgEventStreams": {"default": {"a": {"x": NaN}}}}, "wikis": {}}}}',
+    }
+    for message, text in bad.items():
+        path = tmp_path / "case.json"
+        path.write_text(text)
+        result = run("import", path, "--root", tmp_path / "repo")
+        assert result.exit_code == 1, message
+        assert message in result.output
+        assert not (tmp_path / "repo" / "realms").exists()
+
+
+def test_imported_files_read_well(tmp_path: Path, run):
+    case = {"realms": {"production": {"settings": {"wgEventStreams": {"+no": {"a.b": {"flag": "no", "n": "0o17"}}}},
+                                      "wikis": {"nowiki": ["no", "wiki"]}}}}
+    root = tmp_path / "repo"
+    run("import", write_case(tmp_path, case), "--root", root)
+    assert (root / "realms/production.yaml").read_text() == "wikis:\n  nowiki: ['no', wiki]\n"
+    assert (root / "overrides/production/+no.yaml").read_text() == (
+        "+no:\n  streams:\n    a.b:\n      flag: 'no'\n      n: '0o17'\n")
+
+
+# Round trip --------------------------------------------------------------------------------------
+
+tricky_text = st.sampled_from(["no", "yes", "on", "off", "null", "~", "", "true", "False", "0o17", "0x1F", "1e3",
+                               "1_000", "012", ".inf", "2024-01-01", "- a", "a: b", "#x", "'q'", '"d"', "é", "0", "-1"])
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.25, 1.0, 1e-05]), tricky_text)
+json_values = st.recursive(scalars, lambda children: st.one_of(
+    st.lists(children, max_size=3), st.dictionaries(st.sampled_from(["x", "no", "1", "0o17", "y"]), children, max_size=3)),
+    max_leaves=8)
+stream_names = st.sampled_from(["a.b", "no", "0o17.x", "on", "/^c\\./", "c.d"])
+stream_maps = st.dictionaries(stream_names, st.dictionaries(st.sampled_from(["x", "no", "1", "y"]), json_values, max_size=3), max_size=3)
+keys = st.sampled_from(["default", "enwiki", "+enwiki", "no", "+no", "wiki", "+wiki"])
+beta_keys = st.sampled_from(["default", "enwiki", "+enwiki", "en", "+en", "wiki", "+wiki"])
+name_lists = st.lists(st.sampled_from(["a.b", "no", "c.x", "missing"]), max_size=3)
+WIKIS = {"enwiki": ["en", "wiki"], "nowiki": ["no", "wiki"], "dewiki": ["de", "wiki"]}
+
+
+@st.composite
+def case_documents(draw):
+    production = {"wgEventStreams": draw(st.dictionaries(keys, stream_maps, max_size=3)),
+                  "wgEventStreamsDefaultSettings": draw(st.dictionaries(keys, st.dictionaries(st.sampled_from(["x", "no", "z"]), json_values, max_size=2), max_size=2)),
+                  "wgEventLoggingStreamNames": draw(st.dictionaries(keys, name_lists, max_size=2))}
+    overrides = {}
+    for name, values in (("wgEventStreams", stream_maps), ("wgEventLoggingStreamNames", name_lists)):
+        if draw(st.booleans()):
+            overrides[("-" if draw(st.booleans()) else "") + name] = draw(st.dictionaries(beta_keys, values, max_size=2))
+    return {"realms": {"production": {"settings": production, "wikis": WIKIS},
+                       "beta": {"base": "production", "overrides": overrides, "wikis": {"enwiki": ["en", "wiki"]}}}}
+
+
+def resolved_directly(case: dict) -> dict[str, bytes]:
+    """What each wiki is served, computed from the case document without any YAML."""
+    expected, by_realm = {}, {}
+    for realm, spec in case["realms"].items():
+        if "settings" in spec:
+            keys = {MEDIAWIKI_SETTINGS[name]: value for name, value in spec["settings"].items()}
+        else:
+            own = {MEDIAWIKI_SETTINGS[name.lstrip("-")]: value for name, value in spec["overrides"].items()}
+            replaced = [MEDIAWIKI_SETTINGS[name[1:]] for name in spec["overrides"] if name.startswith("-")]
+            keys = overlay(by_realm[spec["base"]], own, replaced)
+        by_realm[realm] = keys
+        for wiki, tags in spec["wikis"].items():
+            value = {s: resolve_setting(k, applicable_keys(k, wiki, tags)) for s, k in keys.items()}
+            api = streamconfigs(stream_entries(value.get("streams")), value.get("stream_defaults"))
+            expected[f"{realm}/{wiki}/streamconfigs.json"] = serialize(api)
+            expected[f"{realm}/{wiki}/eventlogging.json"] = serialize(eventlogging(value.get("eventlogging_streams"), api["streams"], lambda *_: None))
+    return expected
+
+
+@given(case_documents())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_import_then_compile_round_trips(case):
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory) / "repo"
+        case_path = Path(directory) / "case.json"
+        case_path.write_text(json.dumps(case))
+        import_case(case_path, root, force=False)
+        config, diagnostics = validate(read_sources(root))
+        assert config is not None, "\n".join(d.render() for d in diagnostics)
+        assert compile_config(config).files == resolved_directly(case)
