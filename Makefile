@@ -20,5 +20,9 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
+# Fuzz for STREAMCONF_FUZZ_SECONDS (default 600): random YAML and random repository trees.
+fuzz: $(STAMP)
+	STREAMCONF_FUZZ_SECONDS=$${STREAMCONF_FUZZ_SECONDS:-600} $(BIN)/pytest tests/test_fuzz.py -k time_budget -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

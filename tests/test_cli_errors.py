@@ -132,3 +132,11 @@ def test_every_command_has_help_with_an_example(command, run):
     assert result.exit_code == 0
     assert "Example:" in result.output
     assert "--root" in result.output or command == "import" and "--root" in result.output
+
+
+def test_an_unknown_key_and_a_schema_error_in_one_file_are_both_reported(repo: Path, run):
+    write_tree(repo, {"overrides/production/typo.yaml": "+enwikii:\n  streams:\n    a.b:\n      sample:\n        rate: 2\n"})
+    result = run("validate", "--root", repo)
+    assert "typo.yaml:1:1: error SC004 at +enwikii: key '+enwikii'" in result.output
+    assert "hint: did you mean enwiki" in result.output
+    assert "typo.yaml:5:9: error SC002 at +enwikii › streams › a.b › sample › rate: 2 is greater than the maximum of 1" in result.output

@@ -76,7 +76,7 @@ def _schema_message(error: Any) -> str:
 
 
 def _schema_hint(error: Any, kind: str) -> str:
-    if error.validator == "type" and error.instance in _YAML11_BOOLEANS:
+    if error.validator == "type" and isinstance(error.instance, str) and error.instance in _YAML11_BOOLEANS:
         return f"{error.instance!r} is a string here (YAML 1.2); write true or false"
     if error.validator == "type" and error.instance is None:
         return "an empty value is null; write a value or remove the key"
@@ -101,6 +101,7 @@ class _Checker:
         self.sources = sources
         self.diagnostics: list[Diagnostic] = list(sources.diagnostics)
         self.kinds: dict[str, list[Document]] = {kind: [] for kind in SCHEMA_OF_KIND}
+        self.invalid_overrides: list[Document] = []  # still checked for unknown keys
 
     def error(self, location: Location, message: str, hint: str = "", path: tuple = (), code: str = "SC003") -> None:
         self.diagnostics.append(Diagnostic(location, message, hint, tuple(str(p) for p in path), ERROR, code))
@@ -116,6 +117,8 @@ class _Checker:
             self.diagnostics.extend(errors)
             if not errors:
                 self.kinds[kind].append(document)
+            elif kind == "overrides" and type(document.value) is dict:
+                self.invalid_overrides.append(document)
         for file in self.sources.dblists:
             if len(PurePosixPath(file).parts) != 3 or not file.startswith("realms/"):
                 self.error(Location(file), "a dblist belongs in realms/<realm>/<tag>.dblist")
@@ -213,17 +216,17 @@ class _Checker:
         for kind in ("stream_defaults", "eventlogging_streams"):
             for document in self.kinds[kind]:
                 self.add(layers, root, kind, "default", document, ())
-        for document in self.kinds["overrides"]:
+        usable = set(map(id, self.kinds["overrides"]))
+        for document in sorted(self.kinds["overrides"] + self.invalid_overrides, key=lambda d: d.file):
             realm = PurePosixPath(document.file).parts[1]
             if realm not in realms:
                 self.error(document.location(), f"overrides/{realm}/ names no declared realm",
                            did_you_mean(realm, realms) or f"declare it in realms/{realm}.yaml")
                 continue
             for key, settings in document.value.items():
-                if not self.known_key(realms[realm], key, document, realm == root):
-                    continue
-                for setting, value in settings.items():
-                    self.add(layers, realm, setting, key, document, (key, setting))
+                if self.known_key(realms[realm], key, document, realm == root) and id(document) in usable:
+                    for setting in settings:
+                        self.add(layers, realm, setting, key, document, (key, setting))
         return layers
 
     def known_key(self, realm: Realm, key: str, document: Document, is_root: bool) -> bool:

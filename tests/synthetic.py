@@ -1,0 +1,131 @@
+"""Synthetic config repositories, generated deterministically from a seed, at any size.
+
+Used by the interruption tests and by the benchmarks (benchmarks/run.py). The shape follows
+Wikimedia's: streams in team folders with realistic settings (some of them patterns), wikis with a
+language and a family tag plus overlapping dblist tags, and override keys of every kind across the
+three settings and both realms.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FAMILIES = ["wiki", "wiktionary", "wikibooks", "wikisource", "wikiquote", "wikivoyage", "wikinews", "wikiversity"]
+SERVICES = ["eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external"]
+UNITS = ["pageview", "session", "device"]
+PROVIDE_VALUES = ["page_id", "page_title", "page_namespace_id", "performer_is_logged_in", "performer_session_id",
+                  "performer_pageview_id", "mediawiki_skin", "mediawiki_database", "agent_client_platform_family"]
+
+
+@dataclass(frozen=True)
+class Size:
+    streams: int
+    patterns: int
+    wikis: int
+    beta_wikis: int
+    tags: int
+    override_keys: int
+    eventlogging_names: int
+
+
+WIKIMEDIA = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90)
+TEN_TIMES = Size(streams=2500, patterns=200, wikis=11000, beta_wikis=500, tags=450, override_keys=600, eventlogging_names=900)
+SMALL = Size(streams=60, patterns=5, wikis=300, beta_wikis=10, tags=12, override_keys=20, eventlogging_names=25)
+
+
+def _dump(value) -> str:
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=False, width=120)
+
+
+def _stream_settings(rng: random.Random, index: int) -> dict:
+    settings = {
+        "schema_title": f"analytics/team{index % 17}/event_{index}",
+        "destination_event_service": rng.choice(SERVICES),
+        "description": f"Synthetic stream {index}, produced by a benchmark of the stream config compiler.",
+        "owner": f"team-{index % 17}",
+    }
+    if rng.random() < 0.6:
+        settings["sample"] = {"unit": rng.choice(UNITS), "rate": rng.choice([0.001, 0.01, 0.1, 0.5, 1])}
+    if rng.random() < 0.5:
+        settings["producers"] = {"metrics_platform_client": {
+            "events": [f"team{index % 17}.event{index}."],
+            "provide_values": rng.sample(PROVIDE_VALUES, rng.randint(2, 6))}}
+    if rng.random() < 0.3:
+        settings["consumers"] = {"analytics_hadoop_ingestion": {"job_name": f"event_{index % 5}", "enabled": True}}
+    if rng.random() < 0.1:
+        settings["topic_prefixes"] = None
+    return settings
+
+
+def generate(root: Path, size: Size, seed: int = 1) -> Path:
+    """Write a repository of `size` under `root`; the same seed gives the same files."""
+    rng = random.Random(seed)
+    files: dict[str, str] = {}
+    names = [f"team{i % 17}.event_{i}" for i in range(size.streams - size.patterns)]
+    patterns = [f"/^team{i}\\.job{i}\\..+/" for i in range(size.patterns)]
+    streams = names + patterns
+    for start in range(0, len(streams), 10):
+        chunk = {name: _stream_settings(rng, start + offset) for offset, name in enumerate(streams[start:start + 10])}
+        files[f"streams/team{start // 10 % 17}/streams_{start // 10:04d}.yaml"] = _dump(chunk)
+    files["stream-defaults.yaml"] = _dump({
+        "topic_prefixes": ["eqiad.", "codfw."], "canary_events_enabled": True,
+        "consumers": {"analytics_hadoop_ingestion": {"job_name": "event_default", "enabled": True}}})
+    files["eventlogging.yaml"] = _dump(rng.sample(names, min(size.eventlogging_names, len(names))))
+
+    tags = [f"group{i}" for i in range(size.tags)]
+    languages = [f"l{i:03d}" for i in range(max(1, size.wikis // len(FAMILIES) + 1))]
+    wikis = {}
+    for index in range(size.wikis):
+        family = FAMILIES[index % len(FAMILIES)]
+        language = languages[index // len(FAMILIES)]
+        wikis[f"{language}{family}"] = [language, family]
+    members = {tag: sorted(rng.sample(sorted(wikis), max(1, rng.randint(size.wikis // 50, size.wikis // 5)))) for tag in tags}
+    files["realms/production.yaml"] = _dump({"dblists": tags, "wikis": wikis})
+    for tag, listed in members.items():
+        files[f"realms/production/{tag}.dblist"] = "".join(f"{wiki}\n" for wiki in listed)
+    beta_wikis = {wiki: wikis[wiki] for wiki in sorted(wikis)[: size.beta_wikis]}
+    files["realms/beta.yaml"] = _dump({"base": "production", "wikis": beta_wikis})
+
+    production = _overrides(rng, size.override_keys * 5 // 6, list(wikis), tags + FAMILIES, names)
+    beta = _overrides(rng, size.override_keys - size.override_keys * 5 // 6, list(beta_wikis), sorted({t for w in beta_wikis.values() for t in w}), names)
+    for realm, keys in (("production", production), ("beta", beta)):
+        for start in range(0, len(keys), 6):
+            files[f"overrides/{realm}/overrides_{start // 6:03d}.yaml"] = _dump(dict(keys[start:start + 6]))
+
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+    return root
+
+
+def _overrides(rng: random.Random, count: int, wikis: list[str], tags: list[str], names: list[str]) -> list[tuple[str, dict]]:
+    keys: dict[str, dict] = {}
+    while len(keys) < count:
+        kind = rng.random()
+        if kind < 0.5:
+            key = "+" + rng.choice(wikis)
+        elif kind < 0.85:
+            key = "+" + rng.choice(tags)
+        elif kind < 0.95:
+            key = rng.choice(wikis)
+        else:
+            key = rng.choice(tags)
+        if key in keys:
+            continue
+        setting = rng.random()
+        if setting < 0.6:
+            value = {"streams": {name: {"sample": {"rate": rng.choice([0, 0.01, 0.1, 1])}} for name in rng.sample(names, rng.randint(1, 3))}}
+            if not key.startswith("+"):
+                value["streams"] = {name: {"schema_title": "analytics/override", "destination_event_service": "eventgate-main"}
+                                    for name in value["streams"]}
+        elif setting < 0.8:
+            value = {"stream_defaults": {"consumers": {"analytics_hadoop_ingestion": {"job_name": f"event_{key.strip('+')}"}}}}
+        else:
+            value = {"eventlogging_streams": rng.sample(names, rng.randint(1, 4))}
+        keys[key] = value
+    return sorted(keys.items())

@@ -1,0 +1,124 @@
+"""Hostile conditions around a compile: names that could escape the output, unreadable files,
+processes killed at random points, and two compiles at once. Real processes of the installed
+program are killed and raced here."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXECUTABLE, run_installed, tree_digest, write_tree
+from synthetic import SMALL, generate
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"realms/production.yaml": "wikis:\n  ../escape: [en]\n"}, "'../escape' is not allowed as a key here"),
+    ({"realms/production.yaml": "wikis:\n  en/wiki: [en]\n"}, "'en/wiki' is not allowed as a key here"),
+    ({"realms/production.yaml": "wikis:\n  .hidden: [en]\n"}, "'.hidden' is not allowed as a key here"),
+    ({"realms/production.yaml": 'wikis:\n  "en\\0wiki": [en]\n'}, "is not allowed as a key here"),
+    ({"realms/production.yaml": "wikis:\n  enwiki: [../tag]\n"}, "'../tag' does not match"),
+    ({"realms/production.yaml": "wikis:\n  default: [en]\n"}, "'default' is reserved"),
+    ({"realms/pro.duction.yaml": "wikis: {enwiki: []}\n"}, "'pro.duction' is not a valid realm name"),
+    ({"realms/production.yaml": "dblists: [x]\nwikis: {enwiki: []}\n", "realms/production/x.dblist": "../../etc\n"},
+     "'../../etc' is not a valid wiki id"),
+    ({"streams/c.yaml": '"a\\tb":\n  schema_title: x\n'}, "is not allowed as a key here"),
+])
+def test_dangerous_names_are_refused_before_anything_is_written(files, message, repo: Path, run):
+    (repo / "realms" / "production.yaml").unlink()
+    write_tree(repo, files)
+    result = run("compile", "--root", repo)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not (repo / "build").exists()
+    assert not any(path.name.startswith(".build") for path in repo.iterdir())
+
+
+def test_unreadable_file_is_a_clear_error(repo: Path, run, monkeypatch):
+    target = repo / "streams" / "a.yaml"
+    if os.geteuid() != 0:
+        os.chmod(target, 0)
+    else:  # root reads any file: refuse the read the way the kernel would
+        real_open = open
+
+        def refusing_open(path, *args, **kwargs):
+            if Path(path) == target:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *args, **kwargs)
+        monkeypatch.setattr("builtins.open", refusing_open)
+    result = run("validate", "--root", repo)
+    assert result.exit_code == 1
+    assert "streams/a.yaml: error SC001: cannot read the file: Permission denied" in result.output
+
+
+def test_symlinked_input_is_not_followed(repo: Path, run, tmp_path: Path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("x.y:\n  schema_title: secret\n")
+    (repo / "streams" / "link.yaml").symlink_to(secret)
+    result = run("validate", "--root", repo)
+    assert result.exit_code == 1
+    assert "streams/link.yaml: error SC001: symbolic links are not followed" in result.output
+
+
+NEW_DEFAULTS = "topic_prefixes: [west.]\ncanary_events_enabled: false\n"
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    """A repository in its old state, the text of its old and new stream defaults, and the tree
+    digests of the complete builds of both states."""
+    root = generate(tmp_path_factory.mktemp("kill") / "repo", SMALL, seed=7)
+    texts = {"old": (root / "stream-defaults.yaml").read_text(), "new": NEW_DEFAULTS}
+    builds = {}
+    for state in ("new", "old"):
+        write_tree(root, {"stream-defaults.yaml": texts[state]})
+        out = root.parent / f"expected-{state}"
+        assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+        builds[state] = tree_digest(out)
+    return root, texts, builds
+
+
+def test_killed_compiles_leave_the_old_build_or_the_new_one(two_builds):
+    root, texts, builds = two_builds
+    out = root.parent / "out"
+    assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+    started = time.perf_counter()
+    assert run_installed("compile", "--root", root, "--out", root.parent / "timing").returncode == 0
+    duration = time.perf_counter() - started
+    rng = random.Random(3)
+    outcomes = []
+    for _ in range(12):
+        previous = tree_digest(out)
+        state = "new" if previous == builds["old"] else "old"
+        write_tree(root, {"stream-defaults.yaml": texts[state]})
+        process = subprocess.Popen([str(EXECUTABLE), "compile", "--root", str(root), "--out", str(out)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, duration * 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = tree_digest(out)
+        assert after in (previous, builds[state]), "a killed compile left a mixed or partial build"
+        outcomes.append(after == builds[state])
+    # After any kill, the next compile finishes and cleans up what the killed one left.
+    assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+    assert tree_digest(out) == builds[state]
+    assert not [p for p in root.parent.iterdir() if p.name.startswith(".out.")]
+    assert not all(outcomes), "some kills must land before the swap, or the test proves nothing"
+
+
+def test_two_compiles_at_once_both_finish_with_a_complete_build(two_builds, tmp_path: Path):
+    root, texts, builds = two_builds
+    write_tree(root, {"stream-defaults.yaml": texts["old"]})
+    other = generate(tmp_path / "other", SMALL, seed=7)
+    write_tree(other, {"stream-defaults.yaml": texts["new"]})
+    out = tmp_path / "shared-out"
+    processes = [subprocess.Popen([str(EXECUTABLE), "compile", "--root", str(repo), "--out", str(out)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for repo in (root, other)]
+    results = [process.communicate(timeout=120) + (process.returncode,) for process in processes]
+    assert [code for _, _, code in results] == [0, 0], results
+    assert tree_digest(out) in (builds["old"], builds["new"])
