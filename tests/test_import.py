@@ -6,9 +6,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
 
 from conftest import read_json, write_tree
+from strategies import case_documents
 from streamconf.compiler import compile_config
 from streamconf.load import read_sources
 from streamconf.migrate import MEDIAWIKI_SETTINGS, import_case
@@ -95,33 +96,6 @@ def test_imported_files_read_well(tmp_path: Path, run):
 
 
 # Round trip --------------------------------------------------------------------------------------
-
-tricky_text = st.sampled_from(["no", "yes", "on", "off", "null", "~", "", "true", "False", "0o17", "0x1F", "1e3",
-                               "1_000", "012", ".inf", "2024-01-01", "- a", "a: b", "#x", "'q'", '"d"', "é", "0", "-1"])
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([0.25, 1.0, 1e-05]), tricky_text)
-json_values = st.recursive(scalars, lambda children: st.one_of(
-    st.lists(children, max_size=3), st.dictionaries(st.sampled_from(["x", "no", "1", "0o17", "y"]), children, max_size=3)),
-    max_leaves=8)
-stream_names = st.sampled_from(["a.b", "no", "0o17.x", "on", "/^c\\./", "c.d"])
-stream_maps = st.dictionaries(stream_names, st.dictionaries(st.sampled_from(["x", "no", "1", "y"]), json_values, max_size=3), max_size=3)
-keys = st.sampled_from(["default", "enwiki", "+enwiki", "no", "+no", "wiki", "+wiki"])
-beta_keys = st.sampled_from(["default", "enwiki", "+enwiki", "en", "+en", "wiki", "+wiki"])
-name_lists = st.lists(st.sampled_from(["a.b", "no", "c.x", "missing"]), max_size=3)
-WIKIS = {"enwiki": ["en", "wiki"], "nowiki": ["no", "wiki"], "dewiki": ["de", "wiki"]}
-
-
-@st.composite
-def case_documents(draw):
-    production = {"wgEventStreams": draw(st.dictionaries(keys, stream_maps, max_size=3)),
-                  "wgEventStreamsDefaultSettings": draw(st.dictionaries(keys, st.dictionaries(st.sampled_from(["x", "no", "z"]), json_values, max_size=2), max_size=2)),
-                  "wgEventLoggingStreamNames": draw(st.dictionaries(keys, name_lists, max_size=2))}
-    overrides = {}
-    for name, values in (("wgEventStreams", stream_maps), ("wgEventLoggingStreamNames", name_lists)):
-        if draw(st.booleans()):
-            overrides[("-" if draw(st.booleans()) else "") + name] = draw(st.dictionaries(beta_keys, values, max_size=2))
-    return {"realms": {"production": {"settings": production, "wikis": WIKIS},
-                       "beta": {"base": "production", "overrides": overrides, "wikis": {"enwiki": ["en", "wiki"]}}}}
-
 
 def resolved_directly(case: dict) -> dict[str, bytes]:
     """What each wiki is served, computed from the case document without any YAML."""
