@@ -30,11 +30,15 @@ class Size:
     tags: int
     override_keys: int
     eventlogging_names: int
+    tag_key_share: float = 0.2  # of override keys, the share that names a tag rather than a wiki
 
 
 WIKIMEDIA = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90)
 TEN_TIMES = Size(streams=2500, patterns=200, wikis=11000, beta_wikis=500, tags=450, override_keys=600, eventlogging_names=900)
 SMALL = Size(streams=60, patterns=5, wikis=300, beta_wikis=10, tags=12, override_keys=20, eventlogging_names=25)
+# Every other override key on a tag with random membership: nearly every wiki in a class of its own.
+TAG_HEAVY = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90,
+                 tag_key_share=0.5)
 
 
 def _dump(value) -> str:
@@ -90,8 +94,9 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
     beta_wikis = {wiki: wikis[wiki] for wiki in sorted(wikis)[: size.beta_wikis]}
     files["realms/beta.yaml"] = _dump({"base": "production", "wikis": beta_wikis})
 
-    production = _overrides(rng, size.override_keys * 5 // 6, list(wikis), tags + FAMILIES, names)
-    beta = _overrides(rng, size.override_keys - size.override_keys * 5 // 6, list(beta_wikis), sorted({t for w in beta_wikis.values() for t in w}), names)
+    production = _overrides(rng, size.override_keys * 5 // 6, list(wikis), tags + FAMILIES, names, size.tag_key_share)
+    beta = _overrides(rng, size.override_keys - size.override_keys * 5 // 6, list(beta_wikis),
+                      sorted({t for w in beta_wikis.values() for t in w}), names, size.tag_key_share)
     for realm, keys in (("production", production), ("beta", beta)):
         for start in range(0, len(keys), 6):
             files[f"overrides/{realm}/overrides_{start // 6:03d}.yaml"] = _dump(dict(keys[start:start + 6]))
@@ -103,18 +108,13 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
     return root
 
 
-def _overrides(rng: random.Random, count: int, wikis: list[str], tags: list[str], names: list[str]) -> list[tuple[str, dict]]:
+def _overrides(rng: random.Random, count: int, wikis: list[str], tags: list[str], names: list[str],
+               tag_share: float) -> list[tuple[str, dict]]:
     keys: dict[str, dict] = {}
     while len(keys) < count:
-        kind = rng.random()
-        if kind < 0.5:
-            key = "+" + rng.choice(wikis)
-        elif kind < 0.85:
-            key = "+" + rng.choice(tags)
-        elif kind < 0.95:
-            key = rng.choice(wikis)
-        else:
-            key = rng.choice(tags)
+        on_tag = rng.random() < tag_share
+        plain = rng.random() < 0.1
+        key = ("" if plain else "+") + rng.choice(tags if on_tag else wikis)
         if key in keys:
             continue
         setting = rng.random()

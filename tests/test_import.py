@@ -13,8 +13,8 @@ from strategies import case_documents
 from streamconf.compiler import compile_config
 from streamconf.load import read_sources
 from streamconf.migrate import MEDIAWIKI_SETTINGS, import_case
-from streamconf.render import eventlogging, serialize, stream_entries, streamconfigs
-from streamconf.resolve import applicable_keys, overlay, resolve_setting
+from reference import served
+from streamconf.resolve import overlay
 from streamconf.validate import validate
 
 CASE = {"realms": {"production": {
@@ -109,10 +109,9 @@ def resolved_directly(case: dict) -> dict[str, bytes]:
             keys = overlay(by_realm[spec["base"]], own, replaced)
         by_realm[realm] = keys
         for wiki, tags in spec["wikis"].items():
-            value = {s: resolve_setting(k, applicable_keys(k, wiki, tags)) for s, k in keys.items()}
-            api = streamconfigs(stream_entries(value.get("streams")), value.get("stream_defaults"))
-            expected[f"{realm}/{wiki}/streamconfigs.json"] = serialize(api)
-            expected[f"{realm}/{wiki}/eventlogging.json"] = serialize(eventlogging(value.get("eventlogging_streams"), api["streams"], lambda *_: None))
+            api, embedded = served(keys, wiki, tags)
+            expected[f"{realm}/{wiki}/streamconfigs.json"] = api
+            expected[f"{realm}/{wiki}/eventlogging.json"] = embedded
     return expected
 
 

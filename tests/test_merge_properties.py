@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from streamconf.compiler import compile_config
 from streamconf.model import Config, Layer, Realm
-from streamconf.render import eventlogging, serialize, stream_entries, streamconfigs, to_json_value
+from reference import served
 from streamconf.resolve import (applicable_keys, classify_wikis, merge, php_int_key, php_is_numeric,
                                 replace_recursive, resolve_setting)
 
@@ -212,9 +212,6 @@ def test_compiling_by_wiki_class_equals_resolving_each_wiki(streams, defaults, n
     build = compile_config(config)
     assert len(classify_wikis(keys, wikis)) <= len(wikis)
     for wiki, tags in wikis.items():
-        resolved = {setting: resolve_setting(by_key, applicable_keys(by_key, wiki, tags)) for setting, by_key in keys.items()}
-        api = streamconfigs(stream_entries(resolved["streams"]), resolved["stream_defaults"])
-        embedded = eventlogging(resolved["eventlogging_streams"], api["streams"], lambda *_: None)
-        assert build.files[f"production/{wiki}/streamconfigs.json"] == serialize(api)
-        assert build.files[f"production/{wiki}/eventlogging.json"] == serialize(embedded)
-        assert to_json_value(api) is not None
+        api, embedded = served(keys, wiki, tags)
+        assert build.files[f"production/{wiki}/streamconfigs.json"] == api
+        assert build.files[f"production/{wiki}/eventlogging.json"] == embedded

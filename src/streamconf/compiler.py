@@ -1,12 +1,16 @@
 """From a validated Config to every wiki's bundles. Pure: no files are read or written here.
 
-Wikis are grouped into classes by the keys that apply to them, each setting is resolved once per
-distinct walk, and each distinct bundle is rendered and serialised once: the cost grows with the
-number of distinct classes, not with wikis x streams.
+Wikis are grouped into classes by the keys that apply to them, and each setting is resolved once
+per distinct walk. Rendering goes one level finer: a stream's config depends only on its key, its
+resolved settings and the resolved defaults, and `merge` keeps values that no layer changes as the
+same objects, so each distinct stream config is rendered and serialised once and shared by every
+body that contains it. Bodies are joined from those serialised fragments. The cost grows with the
+number of distinct configs and classes, not with wikis x streams.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -40,40 +44,97 @@ class WikiView:
     eventlogging: dict
 
 
+@dataclass
+class ApiBody:
+    """One distinct `action=streamconfigs` body, and EventLogging's entries looked up in it."""
+
+    configs: dict[str, dict]  # stream key -> config
+    fragments: dict[str, bytes]  # stream key -> serialised config
+    data: bytes = b""
+    patterns: tuple[str, ...] = ()  # the pattern keys, in order
+    embedded: dict[str, tuple[dict, bytes] | None] = field(default_factory=dict)  # name -> entry, or None
+
+
 class RealmCompiler:
-    """Resolves and renders one realm, remembering every result by the walk that produced it."""
+    """Resolves and renders one realm, remembering every result by what it was made from."""
 
     def __init__(self, config: Config, realm: str) -> None:
         self.realm = realm
         self.keys = config.settings(realm)
         self.wikis = config.realms[realm].wikis
         self.resolved: dict[tuple[str, tuple[Step, ...]], Value] = {}
-        self.rendered: dict[tuple, tuple[dict, bytes]] = {}
+        self.interned: dict[str, Value] = {}
+        self.stream_configs: dict[tuple[str, int, int], tuple[Value, Value, dict, bytes]] = {}
+        self.subsets: dict[int, tuple[dict, tuple[dict, bytes]]] = {}  # id(config) -> (config, entry)
+        self.matches: dict[tuple[tuple[str, ...], str], str | None] = {}  # (patterns, name) -> key
+        self.bodies: dict[tuple, ApiBody] = {}
+        self.embedded: dict[tuple, tuple[dict, bytes]] = {}
         self.warnings: list[Diagnostic] = []
         self._reported: set[tuple[str, str]] = set()
 
     def setting(self, wiki_class: WikiClass, setting: str) -> Value:
-        walk = wiki_class.walk(setting)
-        cache_key = (setting, walk)
+        """The setting's value for the class. Equal stream defaults are made one object, since
+        stream configs are shared by the identity of the defaults they were rendered with."""
+        cache_key = (setting, wiki_class.walk(setting))
         if cache_key not in self.resolved:
-            self.resolved[cache_key] = resolve_setting(self.keys[setting], walk)
+            value = resolve_setting(self.keys[setting], cache_key[1])
+            if setting == "stream_defaults":
+                value = self.interned.setdefault(json.dumps(value, separators=(",", ":")), value)
+            self.resolved[cache_key] = value
         return self.resolved[cache_key]
 
-    def streamconfigs(self, wiki_class: WikiClass) -> tuple[dict, bytes]:
+    def stream_config(self, key: str, settings: dict, defaults: Value) -> tuple[dict, bytes]:
+        cache_key = (key, id(settings), id(defaults))
+        if cache_key not in self.stream_configs:
+            config = render.stream_config(key, settings, defaults)
+            # The settings and defaults are kept alive with the entry, so their ids stay unique.
+            self.stream_configs[cache_key] = (settings, defaults, config, render.serialize_value(config))
+        return self.stream_configs[cache_key][2:]
+
+    def api_body(self, wiki_class: WikiClass) -> ApiBody:
         cache_key = (wiki_class.walk("streams"), wiki_class.walk("stream_defaults"))
-        if cache_key not in self.rendered:
-            entries = render.stream_entries(self.setting(wiki_class, "streams"))
-            body = render.streamconfigs(entries, self.setting(wiki_class, "stream_defaults"))
-            self.rendered[cache_key] = (body, render.serialize(body))
-        return self.rendered[cache_key]
+        if cache_key not in self.bodies:
+            defaults = self.setting(wiki_class, "stream_defaults")
+            body = ApiBody({}, {})
+            for key, settings in render.stream_entries(self.setting(wiki_class, "streams")).items():
+                body.configs[key], body.fragments[key] = self.stream_config(key, settings, defaults)
+            body.data = b'{"streams":' + render.serialize_map(body.fragments) + b"}\n"
+            patterns = tuple(key for key in body.configs if render.patterns.is_pattern(key))
+            body.patterns = self.interned.setdefault(patterns, patterns)
+            self.bodies[cache_key] = body
+        return self.bodies[cache_key]
+
+    def embedded_entry(self, body: ApiBody, name: str) -> tuple[dict, bytes] | None:
+        if name not in body.embedded:
+            key = name if name in body.configs else self.first_match(body.patterns, name)
+            body.embedded[name] = None if key is None else self.subset(body.configs[key])
+        return body.embedded[name]
+
+    def first_match(self, patterns: tuple[str, ...], name: str) -> str | None:
+        cache_key = (patterns, name)
+        if cache_key not in self.matches:
+            self.matches[cache_key] = render.find_stream(dict.fromkeys(patterns), name, self.match_limit)
+        return self.matches[cache_key]
+
+    def subset(self, config: dict) -> tuple[dict, bytes]:
+        if id(config) not in self.subsets:
+            subset = render.eventlogging_subset(config)
+            self.subsets[id(config)] = (config, (subset, render.serialize_value(subset)))
+        return self.subsets[id(config)][1]
 
     def eventlogging(self, wiki_class: WikiClass) -> tuple[dict, bytes]:
-        cache_key = wiki_class.steps
-        if cache_key not in self.rendered:
-            api = self.streamconfigs(wiki_class)[0]["streams"]
-            embedded = render.eventlogging(self.setting(wiki_class, "eventlogging_streams"), api, self.match_limit)
-            self.rendered[cache_key] = (embedded, render.serialize(embedded))
-        return self.rendered[cache_key]
+        if wiki_class.steps not in self.embedded:
+            body = self.api_body(wiki_class)
+            names = self.setting(wiki_class, "eventlogging_streams")
+            entries: dict[str, tuple[dict, bytes]] = {}
+            for name in render.names_of(names):
+                entry = self.embedded_entry(body, name)
+                if entry is not None:
+                    entries[name] = entry
+            embedded = {name: entry[0] for name, entry in entries.items()}
+            data = render.serialize_map({name: entry[1] for name, entry in entries.items()}) + b"\n"
+            self.embedded[wiki_class.steps] = (embedded, data)
+        return self.embedded[wiki_class.steps]
 
     def match_limit(self, pattern: str, name: str) -> None:
         if (pattern, name) not in self._reported:
@@ -92,7 +153,7 @@ class RealmCompiler:
     def view(self, wiki: str) -> WikiView:
         (wiki_class,) = self.classes([wiki])
         return WikiView(self.realm, wiki, {s: self.setting(wiki_class, s) for s in SETTINGS},
-                        self.streamconfigs(wiki_class)[0], self.eventlogging(wiki_class)[0])
+                        {"streams": self.api_body(wiki_class).configs}, self.eventlogging(wiki_class)[0])
 
 
 def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: Iterable[str] | None = None) -> Build:
@@ -103,7 +164,7 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
         compiler = RealmCompiler(config, realm)
         selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
         for wiki_class in compiler.classes(selected):
-            api = compiler.streamconfigs(wiki_class)[1]
+            api = compiler.api_body(wiki_class).data
             embedded = compiler.eventlogging(wiki_class)[1]
             for wiki in wiki_class.wikis:
                 build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = api

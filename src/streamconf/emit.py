@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,10 +37,17 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def manifest_bytes(build: Build, source: dict[str, Any], generator: str) -> bytes:
+def file_digests(build: Build) -> dict[str, str]:
+    """path -> sha256 of its content, each distinct content hashed once."""
     digests: dict[int, str] = {}
-    files = {path: digests.setdefault(id(data), sha256(data)) for path, data in build.files.items()}
-    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": files}
+    for data in build.files.values():
+        if id(data) not in digests:
+            digests[id(data)] = sha256(data)
+    return {path: digests[id(data)] for path, data in build.files.items()}
+
+
+def manifest_bytes(build: Build, digests: dict[str, str], source: dict[str, Any], generator: str) -> bytes:
+    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": digests}
     return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -53,15 +61,21 @@ def read_manifest(out: Path) -> dict | None:
 
 
 def verify(out: Path, manifest: dict) -> list[str]:
-    """Files of the manifest that are missing or differ from their recorded sha256."""
+    """Files of the manifest that are missing or differ from their recorded sha256. Hard-linked
+    files are read once."""
     bad = []
     files = manifest.get("files")
     if not isinstance(files, dict):
         return [MANIFEST]
+    seen: dict[tuple[int, int], str] = {}
     for path, digest in files.items():
         target = out / path
         try:
-            if target.is_symlink() or sha256(target.read_bytes()) != digest:
+            status = os.lstat(target)
+            identity = (status.st_dev, status.st_ino)
+            if identity not in seen and stat.S_ISREG(status.st_mode):
+                seen[identity] = sha256(target.read_bytes())
+            if seen.get(identity) != digest:
                 bad.append(path)
         except OSError:
             bad.append(path)
@@ -102,8 +116,9 @@ def write_build(build: Build, out: Path, source: dict[str, Any], generator: str)
             _recover(out)
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
             try:
-                _write_files(staging, build)
-                (staging / MANIFEST).write_bytes(manifest_bytes(build, source, generator))
+                digests = file_digests(build)
+                _write_files(staging, build, digests)
+                (staging / MANIFEST).write_bytes(manifest_bytes(build, digests, source, generator))
                 os.chmod(staging, 0o755)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -115,13 +130,15 @@ def write_build(build: Build, out: Path, source: dict[str, Any], generator: str)
                            f"{out} keeps its previous content; free space or fix permissions and run again") from None
 
 
-def _write_files(staging: Path, build: Build) -> None:
+def _write_files(staging: Path, build: Build, digests: dict[str, str]) -> None:
     written: dict[str, Path] = {}
-    digests: dict[int, str] = {}
+    directories: set[Path] = set()
     for path, data in build.files.items():
         target = staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        digest = digests.setdefault(id(data), sha256(data))
+        if target.parent not in directories:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            directories.add(target.parent)
+        digest = digests[path]
         first = written.get(digest)
         if first is not None:
             try:

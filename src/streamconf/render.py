@@ -4,6 +4,7 @@ stream configs EventLogging embeds. Pure: plain data in, plain data out."""
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Callable
 
 from . import patterns
@@ -67,18 +68,17 @@ def find_stream(entries: dict[str, dict], name: str, on_match_limit: OnMatchLimi
     return None
 
 
-def eventlogging(names: Value, api_streams: dict[str, dict], on_match_limit: OnMatchLimit) -> dict:
-    """The stream configs EventLogging embeds: for each name with a config, its `sample` and
-    `producers` settings (which do not depend on the name, so the API configs serve)."""
+def names_of(names: Value) -> list:
+    """The stream names of a resolved wgEventLoggingStreamNames, in order."""
     if not is_array(names):
-        return {}
-    embedded: dict[str, dict] = {}
-    for name in names.values() if type(names) is dict else names:
-        key = find_stream(api_streams, name, on_match_limit)
-        if key is not None:
-            config = api_streams[key]
-            embedded[name] = {setting: config[setting] for setting in config if setting in EVENTLOGGING_SETTINGS}
-    return embedded
+        return []
+    return list(names.values()) if type(names) is dict else list(names)
+
+
+def eventlogging_subset(config: dict) -> dict:
+    """What EventLogging keeps of a stream config: `sample` and `producers`, in the config's order.
+    They do not depend on the stream name, so a pattern's API config serves every name it matches."""
+    return {setting: config[setting] for setting in config if setting in EVENTLOGGING_SETTINGS}
 
 
 def to_json_value(value: Value) -> Value:
@@ -92,7 +92,23 @@ def to_json_value(value: Value) -> Value:
     return value
 
 
+def serialize_value(value: Value) -> bytes:
+    """Canonical JSON of a value: compact, in resolved key order, UTF-8."""
+    return json.dumps(to_json_value(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+@lru_cache(maxsize=None)
+def _json_key(key: str) -> bytes:
+    return json.dumps(key, ensure_ascii=False).encode("utf-8") + b":"
+
+
+def serialize_map(fragments: dict[str, bytes]) -> bytes:
+    """serialize_value() of a map whose values are already serialised, from the fragments."""
+    if fragments and all(key == str(index) for index, key in enumerate(fragments)):
+        return b"[" + b",".join(fragments.values()) + b"]"
+    return b"{" + b",".join(_json_key(key) + fragment for key, fragment in fragments.items()) + b"}"
+
+
 def serialize(document: Value) -> bytes:
-    """Canonical bytes of a bundle: compact JSON in resolved key order, UTF-8, newline-terminated."""
-    text = json.dumps(to_json_value(document), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.encode("utf-8") + b"\n"
+    """Canonical bytes of a bundle: its JSON and a newline."""
+    return serialize_value(document) + b"\n"
