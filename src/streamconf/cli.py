@@ -14,6 +14,7 @@ from .diagnostics import ERROR, ConfigError, Diagnostic, UsageError
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_FOUND = 3  # diff --fail-on found what it fails on
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=None) -> None:
@@ -106,17 +107,20 @@ def import_command(case: Path, root: Path, force: bool) -> None:
 @click.option("--realm", "realms", multiple=True, help="Compile only this realm (repeatable).")
 @click.option("--wiki", "wikis", multiple=True, help="Compile only this wiki (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even when the output is up to date.")
-def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool) -> None:
+@click.option("--ref", default=None, help="Compile the config as this commit, branch or tag has it (the working tree is not touched).")
+def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool,
+                    ref: str | None) -> None:
     """Compile every wiki's bundles into OUT/<realm>/<wiki>/{streamconfigs,eventlogging}.json,
     with OUT/manifest.json. Atomic: on any error OUT keeps its previous content.
 
     \b
     Example:
       streamconf compile --out build --realm production --wiki enwiki
+      streamconf compile --ref v2026.11.01 --out /tmp/released
     """
     from .workflow import compile_repository
 
-    result = compile_repository(root, out or root / "build", realms, wikis, force)
+    result = compile_repository(root, out or root / "build", realms, wikis, force, ref)
     print_diagnostics(result.diagnostics)
     if result.build is None:
         click.echo(f"{result.out} is up to date")
@@ -168,6 +172,129 @@ def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, e
     config, _ = load_config(root)
     document = show_config(config, realm or config.root_realm, wiki, stream, eventlogging)
     click.echo(json.dumps(to_json_value(document), indent=2, ensure_ascii=False))
+
+
+@cli.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@root_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["breaking", "any", "never"]), default="never", show_default=True,
+              help="Exit 3 when there is a breaking change (or any change).")
+def diff_command(base: str | None, head: str | None, root: Path, fmt: str, fail_on: str) -> None:
+    """What a change does to the effective config of every wiki: per realm, stream and setting,
+    old value -> new value, and the wikis affected. BASE defaults to the merge-base with the
+    default branch, HEAD to the working tree (uncommitted edits included).
+
+    \b
+    Example:
+      streamconf diff                       # this branch against main
+      streamconf diff main HEAD --format markdown --fail-on breaking
+    """
+    from . import diff
+    from .workflow import diff_repository
+
+    changes, before, after = diff_repository(root, base, head)
+    if fmt == "json":
+        click.echo(json.dumps({"base": before, "head": after, "changes": diff.as_records(changes)}, indent=1, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(diff.markdown(changes, f"Stream config changes: {before} → {after}"))
+    else:
+        print_styled(diff.text(changes))
+    if fail_on == "any" and changes.changes or fail_on == "breaking" and changes.breaking:
+        sys.exit(EXIT_FOUND)
+
+
+STYLES = {"realm": "bold", "stream": "bold cyan", "breaking": "red", "shadow": "yellow"}
+
+
+def print_styled(rows: list[tuple[str, str]]) -> None:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markup import escape
+
+        console = Console(highlight=False)
+        for style, line in rows:
+            console.print(f"[{STYLES[style]}]{escape(line)}[/]" if style else escape(line))
+    else:
+        for _, line in rows:
+            click.echo(line)
+
+
+@cli.command("explain")
+@click.argument("wiki")
+@click.argument("stream")
+@click.argument("setting", required=False)
+@root_option
+@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+@click.option("--blame", is_flag=True, help="Add the commit, author and date that last changed each line.")
+def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, blame: bool) -> None:
+    """For every value of a stream's effective config on a wiki: which layer set it (file:line,
+    key, realm), and which layers were shadowed and why. SETTING narrows it to a path such as
+    sample.rate.
+
+    \b
+    Example:
+      streamconf explain enwiki mediawiki.web_ui_actions sample.rate --blame
+    """
+    from .workflow import explain_stream
+
+    for style, line in explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame):
+        print_styled([(style, line)])
+
+
+@cli.command("log")
+@click.argument("stream")
+@root_option
+@click.option("--wiki", default=None, help="Only changes that reach this wiki.")
+@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) -> None:
+    """The history of a stream's effective config: the commits where it changed (on WIKI, or on
+    any wiki), oldest first, with what changed.
+
+    \b
+    Example:
+      streamconf log mediawiki.web_ui_actions --wiki enwiki
+    """
+    from . import diff
+    from .workflow import stream_log
+
+    entries = stream_log(root, stream, realm, wiki)
+    if not entries:
+        click.echo(f"no commit changed the effective config of {stream}" + (f" on {wiki}" if wiki else ""))
+    for entry in entries:
+        rows = [("stream", f"{entry.revision.short} {entry.revision.date} {entry.revision.author}: {entry.revision.subject}")]
+        for change, wikis in entry.changes:
+            where = wiki or diff.describe_wikis(wikis, None, change.realm)
+            line = f"    {'EventLogging: ' if change.section == 'eventlogging' else ''}{diff.describe(change)}   on {where}"
+            rows.append(("breaking" if change.breaking else "", line))
+        print_styled(rows)
+
+
+@cli.command("publish")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--keep", default=5, show_default=True, type=click.IntRange(1), help="Releases to keep.")
+@click.option("--allow-dirty", is_flag=True, help="Publish a build compiled from uncommitted changes.")
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+@click.option("--rollback", is_flag=True, help="Switch DEST back to the release before the current one.")
+def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_run: bool, rollback: bool) -> None:
+    """Publish BUILD_DIR to DEST: verify every file against the manifest, copy it to a new
+    release under DEST/releases/, and switch DEST/current to it atomically.
+
+    \b
+    Usage: streamconf publish BUILD_DIR DEST   |   streamconf publish --rollback DEST
+    Example:
+      streamconf publish build /srv/streamconfigs --keep 10
+    """
+    from . import publish
+
+    if rollback != (len(paths) == 1) or len(paths) > 2:
+        raise click.UsageError("give BUILD_DIR and DEST, or --rollback and DEST")
+    if rollback:
+        plan = publish.rollback(paths[0], dry_run)
+    else:
+        plan = publish.publish(paths[0], paths[1], keep, allow_dirty, dry_run)
+    click.echo(publish.describe(plan, dry_run, rollback))
 
 
 def main() -> None:

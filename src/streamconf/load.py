@@ -15,7 +15,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -292,16 +292,26 @@ class DbList:
 class Sources:
     """Every input file of a repository, parsed; what could not be read is in `diagnostics`."""
 
-    root: Path
     documents: dict[str, Document] = field(default_factory=dict)
     dblists: dict[str, DbList] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""
 
 
+def is_input_file(relative: str) -> bool:
+    """Whether a repository path (POSIX, relative) is one that streamconf reads. Hidden files and
+    directories are not."""
+    parts = PurePosixPath(relative).parts
+    if not parts or any(part.startswith(".") for part in parts):
+        return False
+    if len(parts) == 1:
+        return relative in TOP_LEVEL_FILES
+    return parts[0] in TREES and relative.endswith(YAML_SUFFIXES + (DBLIST_SUFFIX,))
+
+
 def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
-    """The repository's input files, as sorted POSIX paths relative to `root`. Hidden files are
-    skipped and symlinks are reported, never followed."""
+    """The repository's input files, as sorted POSIX paths relative to `root`. Symlinks are
+    reported, never followed."""
     found = [name for name in TOP_LEVEL_FILES if _regular(root / name, name, diagnostics)]
     for tree in TREES:
         top = root / tree
@@ -315,9 +325,8 @@ def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
             for name in files:
                 relative = _relative(root, os.path.join(directory, name))
-                if not name.startswith(".") and name.endswith(YAML_SUFFIXES + (DBLIST_SUFFIX,)):
-                    if _regular(root / relative, relative, diagnostics):
-                        found.append(relative)
+                if is_input_file(relative) and _regular(root / relative, relative, diagnostics):
+                    found.append(relative)
             for name in subdirectories:
                 if os.path.islink(os.path.join(directory, name)):
                     diagnostics.append(_symlink(_relative(root, os.path.join(directory, name))))
@@ -340,14 +349,30 @@ def _regular(path: Path, file: str, diagnostics: list[Diagnostic]) -> bool:
     return path.is_file()
 
 
-def read_sources(root: Path) -> Sources:
-    """Read and parse every input file; a file that fails is reported and the rest still read."""
-    sources = Sources(root)
-    digest = hashlib.sha256()
-    for file in input_files(root, sources.diagnostics):
+def read_files(root: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The bytes of every input file under `root`, and what could not be read."""
+    diagnostics: list[Diagnostic] = []
+    files = {}
+    for file in input_files(root, diagnostics):
         try:
-            data = read_bytes(root / file, file)
-            digest.update(f"{file}\0{len(data)}\0".encode() + data)
+            files[file] = read_bytes(root / file, file)
+        except ConfigError as error:
+            diagnostics.extend(error.diagnostics)
+    return files, diagnostics
+
+
+def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = None) -> Sources:
+    """Parse input files given as bytes, from a directory or a git tree alike; a file that fails
+    is reported and the rest still parsed. The digest covers every path and its bytes."""
+    sources = Sources(diagnostics=list(diagnostics or ()))
+    digest = hashlib.sha256()
+    for file in sorted(files):
+        data = files[file]
+        digest.update(f"{file}\0{len(data)}\0".encode() + data)
+        try:
+            if len(data) > MAX_FILE_BYTES:
+                raise _error(file, 0, 0, f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                             "split it into several files")
             text = decode(data, file)
             if file.endswith(DBLIST_SUFFIX):
                 sources.dblists[file] = parse_dblist(text, file)
@@ -357,6 +382,11 @@ def read_sources(root: Path) -> Sources:
             sources.diagnostics.extend(error.diagnostics)
     sources.digest = digest.hexdigest()
     return sources
+
+
+def read_sources(root: Path) -> Sources:
+    """Read and parse every input file under `root`."""
+    return parse_files(*read_files(root))
 
 
 def parse_dblist(text: str, file: str) -> DbList:

@@ -10,7 +10,8 @@ from . import GENERATOR
 from .compiler import Build, RealmCompiler, compile_config
 from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail
 from .emit import is_current, write_build
-from .load import Sources, read_sources
+from .diff import ChangeSet, diff_configs
+from .load import Sources, parse_files, read_sources
 from .model import Config
 from .render import find_stream, stream_config, stream_entries
 from .resolve import Value
@@ -61,20 +62,70 @@ class CompileResult:
         return len({id(data) for data in self.build.files.values()}) if self.build else 0
 
 
-def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis: Sequence[str] = (),
-                       force: bool = False) -> CompileResult:
-    sources = read_repository(root)
-    selection = {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}
-    source = {"digest": "sha256:" + sources.digest, "selection": selection}
-    if not force and not sources.diagnostics and is_current(out, source, GENERATOR):
-        return CompileResult(out, None)
-    config, diagnostics = validate(sources)
+@dataclass
+class Snapshot:
+    """The repository's sources as the working tree or one commit has them."""
+
+    sources: Sources
+    label: str
+    commit: str | None  # None outside git or before the first commit
+    dirty: bool | None  # whether the working tree's config differs from the commit
+
+    @property
+    def source(self) -> dict:
+        return {"digest": "sha256:" + self.sources.digest, "commit": self.commit, "dirty": self.dirty}
+
+
+def snapshot(root: Path, ref: str | None = None) -> Snapshot:
+    """The working tree (ref None), or the commit `ref` names, read from git without touching
+    the working tree."""
+    from . import gitrepo
+
+    if ref is None:
+        sources = read_repository(root)
+        checkout = gitrepo.open_checkout(root)
+        commit, dirty = gitrepo.head(checkout) if checkout else (None, None)
+        return Snapshot(sources, "the working tree", commit, dirty)
+    checkout = gitrepo.require_checkout(root)
+    commit = gitrepo.commit_of(checkout, ref)
+    label = commit.hexsha[:10] if commit.hexsha.startswith(ref) else f"{ref} ({commit.hexsha[:10]})"
+    return Snapshot(parse_files(*gitrepo.files_at(checkout, commit)), label, commit.hexsha, False)
+
+
+def config_of(snapshot: Snapshot) -> tuple[Config, list[Diagnostic]]:
+    """The snapshot's validated Config; an invalid one raises with every error."""
+    config, diagnostics = validate(snapshot.sources)
     if config is None:
-        raise ConfigError([d for d in diagnostics if d.severity == ERROR])
+        errors = [d for d in diagnostics if d.severity == ERROR]
+        raise ConfigError([Diagnostic(Location(snapshot.label), "the config is not valid here", code="SC044")] + errors
+                          if snapshot.commit and snapshot.dirty is False else errors)
+    return config, diagnostics
+
+
+def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis: Sequence[str] = (),
+                       force: bool = False, ref: str | None = None) -> CompileResult:
+    state = snapshot(root, ref)
+    source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
+    if not force and not state.sources.diagnostics and is_current(out, source, GENERATOR):
+        return CompileResult(out, None)
+    config, diagnostics = config_of(state)
     select(config, realms, wikis)
     build = compile_config(config, realms or None, wikis or None)
     write_build(build, out, source, GENERATOR)
     return CompileResult(out, build, diagnostics + build.warnings)
+
+
+def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[ChangeSet, str, str]:
+    """The changes from BASE (default: the merge-base with the default branch) to HEAD (default:
+    the working tree, uncommitted edits included), and the two sides' labels."""
+    from . import gitrepo
+
+    if base is None:
+        checkout = gitrepo.require_checkout(root)
+        branch = gitrepo.default_branch(checkout)
+        base = gitrepo.merge_base(checkout, branch).hexsha
+    before, after = snapshot(root, base), snapshot(root, head)
+    return diff_configs(config_of(before)[0], config_of(after)[0]), before.label, after.label
 
 
 def show_config(config: Config, realm: str, wiki: str, stream: str | None, eventlogging: bool) -> Value:
@@ -94,3 +145,71 @@ def show_config(config: Config, realm: str, wiki: str, stream: str | None, event
         raise fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
                    did_you_mean(stream, entries), code="SC032")
     return stream_config(key, entries[key], view.settings["stream_defaults"], stream)
+
+
+@dataclass
+class LogEntry:
+    revision: object  # gitrepo.Revision
+    changes: list  # (Change, wikis) pairs
+
+
+def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
+    """The commits that changed the stream's effective config (on `wiki`, or on any wiki), oldest
+    first. Commits whose config does not validate are passed over."""
+    from . import gitrepo
+
+    checkout = gitrepo.require_checkout(root)
+    previous = Config({}, {})
+    entries = []
+    for commit in gitrepo.history(checkout):
+        config, _ = validate(parse_files(*gitrepo.files_at(checkout, commit)))
+        if config is None:
+            continue
+        name = realm or config.root_realm
+        changes = [(change, wikis) for change, wikis in diff_configs(previous, config).sorted()
+                   if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
+        if changes:
+            entries.append(LogEntry(gitrepo.revision(commit), changes))
+        previous = config
+    return entries
+
+
+def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix: tuple,
+                   blame: bool) -> list[tuple[str, str]]:
+    """explain's report, as (style, line) rows."""
+    from .explain import Explainer, show
+
+    config, _ = load_config(root)
+    realm = realm or config.root_realm
+    select(config, [realm], [wiki])
+    explainer = Explainer(config, realm, wiki)
+    try:
+        key, explanations = explainer.explain(stream, prefix)
+    except KeyError:
+        streams = stream_entries(explainer.compiler.view(wiki).settings["streams"])
+        raise fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
+                   did_you_mean(stream, streams), code="SC032") from None
+    if not explanations:
+        raise fail(Location(f"realm {realm}"), f"{stream} has no setting {'.'.join(prefix)} on {wiki}", code="SC033")
+    checkout = None
+    if blame:
+        from . import gitrepo
+        checkout = gitrepo.require_checkout(root)
+    rows = [("realm", f"{wiki} › {stream} ({realm})" + (f", configured by the pattern {key}" if key != stream else ""))]
+    for explanation in explanations:
+        rows.append(("stream", f"  {'.'.join(map(str, explanation.path))} = {show(explanation.value)}"))
+        if explanation.note:
+            rows.append(("", f"    {explanation.note}"))
+        for source in explanation.setters:
+            rows.append(("", f"    set by `{source.key}` at {source.location} ({source.realm})" + _blamed(checkout, source.location)))
+        for source, why in explanation.shadowed:
+            rows.append(("shadow", f"    {why}" + _blamed(checkout, source.location)))
+    return rows
+
+
+def _blamed(checkout, location: Location) -> str:
+    if checkout is None:
+        return ""
+    from . import gitrepo
+    revision = gitrepo.blame(checkout, location.file, location.line)
+    return f" — {revision.short} {revision.author}, {revision.date}" if revision else " — not committed yet"

@@ -1,0 +1,224 @@
+"""What a change does to the effective config: per realm, stream and setting path, the old and
+new value and the wikis affected. Pure: two Configs in, changes out.
+
+Wikis are compared by pairs of classes (the class on each side): each distinct pair is compared
+once, and identical bodies are skipped by comparing their bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .compiler import ApiBody, RealmCompiler
+from .model import Config, Realm
+from .resolve import Value
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
+BREAKING_SETTINGS = {
+    "schema_title": "schema_title changed",
+    "destination_event_service": "destination_event_service changed",
+    "topics": "topics changed",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Change:
+    realm: str
+    section: str  # "streamconfigs" or "eventlogging"
+    stream: str  # the stream key, or the name EventLogging embeds
+    path: tuple[str, ...]  # the setting path; () for the whole stream
+    old: Value
+    new: Value
+
+    @property
+    def breaking(self) -> str:
+        """Why the change breaks consumers, or '' when it does not."""
+        if self.new is ABSENT and not self.path:
+            return "stream removed" if self.section == "streamconfigs" else "dropped from EventLogging"
+        if self.section == "streamconfigs" and self.path and self.path[0] in BREAKING_SETTINGS:
+            return BREAKING_SETTINGS[self.path[0]]
+        return ""
+
+    def sort_key(self) -> tuple:
+        return (self.realm, self.section, self.stream, self.path)
+
+    def identity(self) -> tuple:
+        """Changes with the same identity are one change on several wikis. A stream added or
+        removed is the same change whatever its config was."""
+        if not self.path:
+            return self.sort_key() + (self.old is ABSENT, self.new is ABSENT)
+        return self.sort_key() + (show_value(self.old), show_value(self.new))
+
+
+@dataclass
+class ChangeSet:
+    """Every change, with the wikis it affects."""
+
+    changes: dict[tuple, tuple[Change, set[str]]] = field(default_factory=dict)  # Change.identity() -> change, wikis
+    realms: dict[str, Realm] = field(default_factory=dict)  # the head side's realms, for describing wiki sets
+
+    def add(self, change: Change, wikis: tuple[str, ...]) -> None:
+        self.changes.setdefault(change.identity(), (change, set()))[1].update(wikis)
+
+    def sorted(self) -> list[tuple[Change, set[str]]]:
+        return sorted(self.changes.values(), key=lambda item: item[0].sort_key())
+
+    @property
+    def breaking(self) -> list[Change]:
+        return [change for change, _ in self.changes.values() if change.breaking]
+
+
+def same(old: Value, new: Value) -> bool:
+    """Equal as JSON values: 1 equals 1.0, but true is not 1."""
+    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True) or \
+        (type(old) in (int, float) and type(new) in (int, float) and old == new)
+
+
+def value_changes(old: Value, new: Value, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Value, Value]]:
+    """Leaf-level differences; lists and scalars are compared whole."""
+    if type(old) is dict and type(new) is dict and old and new:
+        found = []
+        for key in list(old) + [key for key in new if key not in old]:
+            found += value_changes(old.get(key, ABSENT), new.get(key, ABSENT), path + (key,))
+        return found
+    if old is ABSENT or new is ABSENT or not same(old, new):
+        return [(path, old, new)]
+    return []
+
+
+def _compare_maps(realm: str, section: str, old: dict, new: dict, old_bytes: dict | None, new_bytes: dict | None,
+                  wikis: tuple[str, ...], into: ChangeSet) -> None:
+    for key in list(old) + [key for key in new if key not in old]:
+        if old_bytes is not None and key in old_bytes and old_bytes.get(key) == new_bytes.get(key):
+            continue
+        before, after = old.get(key, ABSENT), new.get(key, ABSENT)
+        if before is ABSENT or after is ABSENT:
+            into.add(Change(realm, section, key, (), before, after), wikis)
+            continue
+        for path, was, now in value_changes(before, after):
+            into.add(Change(realm, section, key, path, was, now), wikis)
+
+
+_EMPTY = ApiBody({}, {})
+
+
+def diff_configs(base: Config, head: Config) -> ChangeSet:
+    changes = ChangeSet(realms=head.realms)
+    for realm in list(base.realms) + [name for name in head.realms if name not in base.realms]:
+        before = RealmCompiler(base, realm) if realm in base.realms else None
+        after = RealmCompiler(head, realm) if realm in head.realms else None
+        old_classes = {w: c for c in (before.classes() if before else []) for w in c.wikis}
+        new_classes = {w: c for c in (after.classes() if after else []) for w in c.wikis}
+        pairs: dict[tuple, list[str]] = {}
+        for wiki in list(old_classes) + [w for w in new_classes if w not in old_classes]:
+            pairs.setdefault((old_classes.get(wiki), new_classes.get(wiki)), []).append(wiki)
+        for (old_class, new_class), wikis in pairs.items():
+            old_body = before.api_body(old_class) if old_class else _EMPTY
+            new_body = after.api_body(new_class) if new_class else _EMPTY
+            if old_body.data != new_body.data:
+                _compare_maps(realm, "streamconfigs", old_body.configs, new_body.configs, old_body.fragments,
+                              new_body.fragments, tuple(wikis), changes)
+            old_embedded = before.eventlogging(old_class) if old_class else ({}, b"{}")
+            new_embedded = after.eventlogging(new_class) if new_class else ({}, b"{}")
+            if old_embedded[1] != new_embedded[1]:
+                _compare_maps(realm, "eventlogging", old_embedded[0], new_embedded[0], None, None, tuple(wikis), changes)
+    return changes
+
+
+# Describing wiki sets ---------------------------------------------------------------------------
+
+
+def describe_wikis(wikis: set[str], realm: Realm | None, realm_name: str, limit: int = 5) -> str:
+    """A readable name for a set of wikis: all of them, a tag, all but a tag or a few wikis, or a
+    short list."""
+    if len(wikis) == 1:
+        return next(iter(wikis))
+    if realm is not None:
+        everyone = set(realm.wikis)
+        rest = everyone - wikis
+        if not rest:
+            return f"all {len(everyone):,} {realm_name} wikis"
+        members: dict[str, set[str]] = {}
+        for wiki, tags in realm.wikis.items():
+            for tag in tags:
+                members.setdefault(tag, set()).add(wiki)
+        for tag in sorted(members):
+            if members[tag] == wikis:
+                return f"the {len(wikis):,} `{tag}` wikis"
+        for tag in sorted(members):
+            if members[tag] == rest and len(rest) > 1:
+                return f"all but the {len(rest):,} `{tag}` wikis"
+        if len(rest) <= limit:
+            return f"all {realm_name} wikis but {', '.join(sorted(rest))}"
+    names = sorted(wikis)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{len(names):,} wikis: {', '.join(names[:limit])}, … (+{len(names) - limit:,} more)"
+
+
+def show_value(value: Value) -> str:
+    if value is ABSENT:
+        return "absent"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def as_records(changes: ChangeSet) -> list[dict]:
+    records = []
+    for change, wikis in changes.sorted():
+        records.append({
+            "realm": change.realm, "section": change.section, "stream": change.stream, "path": list(change.path),
+            "old": None if change.old is ABSENT else change.old, "old_absent": change.old is ABSENT,
+            "new": None if change.new is ABSENT else change.new, "new_absent": change.new is ABSENT,
+            "breaking": change.breaking or None, "wikis": sorted(wikis),
+            "wikis_summary": describe_wikis(wikis, changes.realms.get(change.realm), change.realm),
+        })
+    return records
+
+
+def describe(change: Change) -> str:
+    what = ".".join(change.path) if change.path else ("stream" if change.section == "streamconfigs" else "embedded config")
+    if change.old is ABSENT:
+        return f"{what} added" if change.path else ("stream added" if change.section == "streamconfigs" else "embedded by EventLogging")
+    if change.new is ABSENT:
+        return f"{what} removed" if change.path else change.breaking
+    return f"{what}: {show_value(change.old)} → {show_value(change.new)}"
+
+
+def markdown(changes: ChangeSet, title: str) -> str:
+    lines = [f"### {title}", ""]
+    if not changes.changes:
+        return "\n".join(lines + ["No change to the effective config of any wiki.", ""])
+    breaking = changes.breaking
+    if breaking:
+        lines += [f"**{len(breaking)} breaking change{'s' if len(breaking) > 1 else ''}** for consumers.", ""]
+    lines += ["| realm | stream | change | wikis | |", "| --- | --- | --- | --- | --- |"]
+    for change, wikis in changes.sorted():
+        stream = change.stream if change.section == "streamconfigs" else f"{change.stream} (EventLogging)"
+        mark = f"⚠️ breaking: {change.breaking}" if change.breaking else ""
+        cells = [change.realm, f"`{stream}`", describe(change).replace("|", "\\|"),
+                 describe_wikis(wikis, changes.realms.get(change.realm), change.realm), mark]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""])
+
+
+def text(changes: ChangeSet) -> list[tuple[str, str]]:
+    """(style, line) pairs for the terminal: style is '', 'realm', 'stream' or 'breaking'."""
+    if not changes.changes:
+        return [("", "No change to the effective config of any wiki.")]
+    rows: list[tuple[str, str]] = []
+    current: tuple[str, str, str] | None = None
+    for change, wikis in changes.sorted():
+        if current is None or current[0] != change.realm:
+            rows.append(("realm", change.realm))
+        heading = (change.realm, change.section, change.stream)
+        if heading != current:
+            rows.append(("stream", "  " + change.stream + (" (EventLogging)" if change.section == "eventlogging" else "")))
+            current = heading
+        where = describe_wikis(wikis, changes.realms.get(change.realm), change.realm)
+        line = f"    {describe(change)}   on {where}"
+        rows.append(("breaking", line + f"   [breaking: {change.breaking}]") if change.breaking else ("", line))
+    total = len(changes.changes)
+    rows.append(("", f"{total} change{'s' if total != 1 else ''}, {len(changes.breaking)} breaking"))
+    return rows

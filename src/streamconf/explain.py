@@ -1,0 +1,200 @@
+"""Where each value of a wiki's effective stream config comes from, and why other layers that set
+the same path did not win.
+
+Provenance is found with the real resolver, not a second copy of the rules: for each leaf and each
+layer that sets it, the layer's value is removed and the setting resolved again. The layers whose
+removal changes the leaf are the ones that set it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .compiler import RealmCompiler
+from .diagnostics import Location
+from .model import Config, Layer
+from .render import find_stream, stream_config, stream_entries
+from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, TAG, WIKI, Step, Value, applicable_keys, is_array, resolve_setting
+
+_MISSING: Any = object()
+
+
+@dataclass
+class Source:
+    """A layer that sets a path: where, under which key, in which realm, and its value there."""
+
+    realm: str
+    setting: str
+    key: str
+    location: Location
+    value: Value
+    revision: Any = None  # a gitrepo.Revision, with --blame
+
+
+@dataclass
+class Explanation:
+    path: tuple
+    value: Value
+    setters: list[Source] = field(default_factory=list)
+    shadowed: list[tuple[Source, str]] = field(default_factory=list)
+    note: str = ""
+
+
+def get_path(value: Value, path: tuple) -> Value:
+    for part in path:
+        if type(value) is dict and part in value:
+            value = value[part]
+        elif type(value) is list and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return _MISSING
+    return value
+
+
+def without_path(value: Value, path: tuple) -> Value:
+    """A copy of `value` with the leaf at `path` removed."""
+    value = copy.deepcopy(value)
+    parent = get_path(value, path[:-1])
+    if type(parent) is dict:
+        parent.pop(path[-1], None)
+    return value
+
+
+def leaves(value: Value, path: tuple = ()) -> list[tuple[tuple, Value]]:
+    """Paths to every scalar, list and empty map; lists are leaves (their items are merged and
+    replaced as a whole list's positions, explained together)."""
+    if type(value) is dict and value:
+        return [leaf for key, item in value.items() for leaf in leaves(item, path + (key,))]
+    return [(path, value)]
+
+
+def show(value: Value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class Explainer:
+    def __init__(self, config: Config, realm: str, wiki: str) -> None:
+        self.config = config
+        self.realm = realm
+        self.wiki = wiki
+        self.tags = config.realms[realm].wikis[wiki]
+        self.compiler = RealmCompiler(config, realm)
+        self.keys = self.compiler.keys
+
+    def walk(self, setting: str) -> tuple[Step, ...]:
+        return applicable_keys(self.keys[setting], self.wiki, self.tags)
+
+    def source(self, setting: str, key: str, path: tuple) -> Source:
+        layer: Layer = self.config.layer(self.realm, setting, key)
+        for fragment in layer.fragments:
+            within = get_path(get_path(fragment.document.value, fragment.path), path[:1])
+            if within is not _MISSING or not path:
+                location = fragment.document.location(fragment.path + path)
+                break
+        else:
+            location = layer.fragments[0].location if layer.fragments else Location(f"realm {layer.realm}")
+        return Source(layer.realm, setting, key, location, get_path(layer.value, path))
+
+    def attribute(self, setting: str, path: tuple, effective: Value) -> tuple[list[Source], list[tuple[Source, str]]]:
+        """The layers of `setting` that set `path` for this wiki, and those that do not take effect."""
+        walk = self.walk(setting)
+        keys = self.keys[setting]
+        candidates = [step for step in walk if get_path(keys[step.key], path) is not _MISSING]
+        setters = []
+        for step in candidates:
+            trial = dict(keys)
+            trial[step.key] = without_path(keys[step.key], path)
+            if get_path(resolve_setting(trial, walk), path) != effective:
+                setters.append(step)
+        if not setters:
+            setters = [step for step in candidates if get_path(keys[step.key], path) == effective][:1]
+        winner = self.source(setting, setters[0].key, path) if setters else None
+        shadowed = []
+        for step in candidates:
+            if step not in setters:
+                source = self.source(setting, step.key, path)
+                shadowed.append((source, self.reason(source, step, walk, winner)))
+        shadowed += self.unread(setting, path, walk)
+        return [self.source(setting, step.key, path) for step in setters], shadowed
+
+    def reason(self, source: Source, step: Step, walk: tuple[Step, ...], winner: Source | None) -> str:
+        """Why a layer that sets the path does not decide it, in words."""
+        if winner is None:
+            return f"does not take effect on {self.wiki}"
+        merging = step.action in (PLUS_WIKI, PLUS_TAG)
+        if source.value is False and merging:
+            return (f"`false` at {source.location} under `{step.key}` does not hold: a `+` merge lets the "
+                    f"`{winner.key}` value {show(winner.value)} replace a `false`")
+        if source.value is None and merging:
+            return (f"`null` at {source.location} under `{step.key}` counts as unset in a `+` merge: "
+                    f"the `{winner.key}` value fills it")
+        this = f"`{step.key}` value {show(source.value)} at {source.location}"
+        if walk.index(step) > [s.key for s in walk].index(winner.key):
+            return f"{this} is shadowed by `{winner.key}`, which comes first"
+        return f"{this} is replaced by `{winner.key}` at {winner.location}"
+
+    def unread(self, setting: str, path: tuple, walk: tuple[Step, ...]) -> list[tuple[Source, str]]:
+        """Keys that would apply to the wiki and set `path`, but that the walk never reads."""
+        read = {step.key for step in walk}
+        last = walk[-1] if walk else None
+        applying = [self.wiki, "+" + self.wiki] + [p + tag for tag in self.tags for p in ("", "+")] + [DEFAULT]
+        found = []
+        for key in applying:
+            if key in read or key not in self.keys[setting] or get_path(self.keys[setting][key], path) is _MISSING:
+                continue
+            source = self.source(setting, key, path)
+            this = f"`{key}` value {show(source.value)} at {source.location} is not read"
+            if last is not None and last.action == WIKI:
+                why = f"{this}: the plain key `{last.key}` replaces the whole {setting} setting for {self.wiki}"
+            elif last is not None and last.action == TAG:
+                why = f"{this}: the plain tag key `{last.key}` comes earlier in {self.wiki}'s tags and ends the walk"
+            else:
+                why = this
+            found.append((source, why))
+        return found
+
+    def explain(self, name: str, prefix: tuple = ()) -> tuple[str, list[Explanation]]:
+        view = self.compiler.view(self.wiki)
+        entries = stream_entries(view.settings["streams"])
+        key = find_stream(entries, name, lambda *_: None)
+        if key is None:
+            raise KeyError(name)
+        defaults = view.settings["stream_defaults"]
+        effective = stream_config(key, entries[key], defaults, name)
+        found = []
+        for path, value in leaves(effective):
+            if path[: len(prefix)] != prefix:
+                continue
+            found.append(self.explain_leaf(key, entries[key], defaults, path, value))
+        return key, found
+
+    def explain_leaf(self, key: str, settings: dict, defaults: Value, path: tuple, value: Value) -> Explanation:
+        explanation = Explanation(path, value)
+        own = get_path(settings, path)
+        default = get_path(defaults, path) if is_array(defaults) else _MISSING
+        if path == ("stream",):
+            explanation.note = f"set by the compiler to the stream key {show(key)}"
+        elif path[0] == "topics" and own is _MISSING and default in (_MISSING, None):
+            explanation.note = "made by the compiler from topic_prefixes and the stream name"
+        elif own is not _MISSING:
+            explanation.setters, explanation.shadowed = self.attribute_with_values("streams", (key,) + path)
+            if default is not _MISSING:
+                defaults_setters, _ = self.attribute_with_values("stream_defaults", path)
+                if type(own) is list and type(default) is list and len(own) < len(default):
+                    explanation.setters += defaults_setters
+                    explanation.note = (f"stream defaults are applied item by item: the stream's {show(own)} over the "
+                                        f"default {show(default)} gives {show(value)}")
+                else:
+                    explanation.shadowed += [(source, "the stream's own value replaces the stream default")
+                                             for source in defaults_setters]
+        else:
+            explanation.setters, explanation.shadowed = self.attribute_with_values("stream_defaults", path)
+            explanation.note = "from the stream defaults: the stream does not set it"
+        return explanation
+
+    def attribute_with_values(self, setting: str, path: tuple) -> tuple[list[Source], list[tuple[Source, str]]]:
+        resolved = resolve_setting(self.keys[setting], self.walk(setting))
+        return self.attribute(setting, path, get_path(resolved, path))

@@ -1,0 +1,161 @@
+"""What git knows: the config as it is at any commit, the state of the working tree, the history
+of the config files and who last changed a line. Reads only; never touches the working tree."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from .diagnostics import ConfigError, Diagnostic, Location, UsageError, fail
+from .load import EVENTLOGGING_FILE, MAX_FILE_BYTES, STREAM_DEFAULTS_FILE, TREES, is_input_file
+
+_SYMLINK_MODE = 0o120000
+CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A commit as the commands show it."""
+
+    sha: str
+    author: str
+    date: str  # ISO 8601, UTC
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+@dataclass
+class Checkout:
+    """A git repository and where the config repository sits inside it."""
+
+    repo: git.Repo
+    prefix: str  # the config root relative to the git work tree, '' at the top
+
+    def path(self, relative: str) -> str:
+        return f"{self.prefix}/{relative}" if self.prefix else relative
+
+    def config_paths(self) -> list[str]:
+        return [self.path(name) for name in CONFIG_PATHS]
+
+
+def open_checkout(root: Path) -> Checkout | None:
+    """The git repository holding `root`, or None outside git."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.working_tree_dir is None:
+        return None
+    prefix = Path(os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())).as_posix()
+    return Checkout(repo, "" if prefix == "." else prefix)
+
+
+def require_checkout(root: Path) -> Checkout:
+    checkout = open_checkout(root)
+    if checkout is None:
+        raise UsageError(fail(Location(str(root)), "the config repository is not in a git repository",
+                              "run `git init`, or leave out the git options", code="SC040").diagnostics)
+    return checkout
+
+
+def commit_of(checkout: Checkout, ref: str) -> git.Commit:
+    try:
+        return checkout.repo.commit(ref)
+    except (git.BadName, git.BadObject, ValueError) as error:
+        raise UsageError(fail(Location(str(ref)), f"{ref!r} names no commit: {error}",
+                              "give a commit, branch or tag that exists", code="SC041").diagnostics) from None
+
+
+def revision(commit: git.Commit) -> Revision:
+    return Revision(commit.hexsha, commit.author.name or "", commit.authored_datetime.astimezone().isoformat(),
+                    commit.summary if isinstance(commit.summary, str) else commit.summary.decode())
+
+
+def files_at(checkout: Checkout, commit: git.Commit) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The bytes of every input file as the commit has them."""
+    files: dict[str, bytes] = {}
+    diagnostics: list[Diagnostic] = []
+    try:
+        tree = commit.tree / checkout.prefix if checkout.prefix else commit.tree
+    except KeyError:
+        return files, diagnostics
+    for item in tree.traverse():
+        if item.type != "blob":
+            continue
+        relative = item.path[len(checkout.prefix) + 1:] if checkout.prefix else item.path
+        if not is_input_file(relative):
+            continue
+        if item.mode == _SYMLINK_MODE:
+            diagnostics.append(Diagnostic(Location(relative), "symbolic links are not followed in a config repository",
+                                          "replace the link with the file itself", code="SC001"))
+        elif item.size > MAX_FILE_BYTES:
+            diagnostics.append(Diagnostic(Location(relative), f"the file is {item.size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                                          "split it into several files", code="SC001"))
+        else:
+            files[relative] = item.data_stream.read()
+    return files, diagnostics
+
+
+def head(checkout: Checkout) -> tuple[str | None, bool]:
+    """The commit checked out (None before the first commit) and whether the config files in the
+    working tree differ from it, untracked files included."""
+    try:
+        sha = checkout.repo.head.commit.hexsha
+    except ValueError:
+        sha = None
+    status = checkout.repo.git.status("--porcelain", "--untracked-files=all", "--", *checkout.config_paths())
+    return sha, bool(status.strip())
+
+
+def default_branch(checkout: Checkout) -> str:
+    """origin's default branch if known, else main or master."""
+    repo = checkout.repo
+    try:
+        return repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD").strip()
+    except git.GitCommandError:
+        pass
+    for name in ("main", "master"):
+        if name in repo.heads:
+            return name
+    raise UsageError(fail(Location("BASE"), "no default branch (origin/HEAD, main or master) to compare with",
+                          "name the base commit: streamconf diff BASE", code="SC042").diagnostics)
+
+
+def merge_base(checkout: Checkout, first: str, second: str = "HEAD") -> git.Commit:
+    bases = checkout.repo.merge_base(commit_of(checkout, first), commit_of(checkout, second))
+    if not bases:
+        raise UsageError(fail(Location(first), f"{first} and {second} have no common ancestor",
+                              "name the base commit", code="SC042").diagnostics)
+    return bases[0]
+
+
+def history(checkout: Checkout, ref: str = "HEAD", max_count: int | None = None) -> list[git.Commit]:
+    """Commits that changed a config file, oldest first."""
+    commit = commit_of(checkout, ref)
+    options = {"max_count": max_count} if max_count else {}
+    return list(reversed(list(checkout.repo.iter_commits(commit, paths=checkout.config_paths(), **options))))
+
+
+def blame(checkout: Checkout, file: str, line: int) -> Revision | None:
+    """The commit that last changed a line of the working tree's file; None if not committed."""
+    try:
+        output = checkout.repo.git.blame("-L", f"{line},{line}", "--porcelain", "--", checkout.path(file))
+    except git.GitCommandError:
+        return None
+    fields = dict(row.split(" ", 1) for row in output.splitlines()[1:] if " " in row and not row.startswith("\t"))
+    sha = output.split(" ", 1)[0]
+    if set(sha) == {"0"}:
+        return None
+    from datetime import datetime, timezone
+    date = datetime.fromtimestamp(int(fields.get("author-time", "0")), timezone.utc).isoformat()
+    return Revision(sha, fields.get("author", ""), date, fields.get("summary", ""))
+
+
+def check_error(error: git.GitCommandError) -> ConfigError:
+    return fail(Location("git"), f"git failed: {error.stderr.strip() or error}", "check the repository", code="SC043")

@@ -1,0 +1,385 @@
+"""The review and deploy workflow on real temporary git repositories with several commits:
+compile --ref, diff, explain, log and publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXECUTABLE, read_json, run_installed, tree_digest, write_tree
+
+REPO = {
+    "realms/production.yaml": """
+        dblists: [private]
+        wikis:
+          enwiki: [en, wiki]
+          dewiki: [de, wiki]
+          frwiki: [fr, wiki]
+          metawiki: [meta, wiki]
+          officewiki: [office, wiki]
+          boardwiki: [board, wiki]
+        """,
+    "realms/production/private.dblist": "officewiki\nboardwiki\n",
+    "realms/beta.yaml": "base: production\nwikis:\n  enwiki: [en, wiki]\n  dewiki: [de, wiki]\n",
+    "streams/web.yaml": """
+        a.b:
+          schema_title: analytics/a
+          destination_event_service: eventgate-analytics-external
+          sample:
+            rate: 0.5
+          producers:
+            eventgate:
+              enrich:
+                ua: user-agent
+        c.d:
+          schema_title: analytics/c
+          destination_event_service: eventgate-analytics-external
+        """,
+    "stream-defaults.yaml": "topic_prefixes: [eqiad., codfw.]\n",
+    "eventlogging.yaml": "- a.b\n- c.d\n",
+    "overrides/production/private.yaml": """
+        +private:
+          streams:
+            a.b:
+              sample:
+                rate: 0.1
+        """,
+    "overrides/production/meta.yaml": """
+        +metawiki:
+          streams:
+            a.b:
+              producers:
+                eventgate:
+                  enrich:
+                    ua: false
+        """,
+    "overrides/beta/enwiki.yaml": """
+        +enwiki:
+          streams:
+            a.b:
+              sample:
+                rate: 1
+        """,
+}
+
+
+def git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Ana Editor", "GIT_AUTHOR_EMAIL": "ana@example.org",
+           "GIT_COMMITTER_NAME": "Ana Editor", "GIT_COMMITTER_EMAIL": "ana@example.org",
+           "GIT_AUTHOR_DATE": "2026-11-01T12:00:00Z", "GIT_COMMITTER_DATE": "2026-11-01T12:00:00Z"}
+    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def commit(root: Path, message: str, files: dict[str, str] | None = None, remove: tuple[str, ...] = ()) -> str:
+    write_tree(root, files or {})
+    for path in remove:
+        (root / path).unlink()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def history(tmp_path: Path):
+    """A repository with five commits on main; returns the root and the commit of each step."""
+    root = tmp_path / "config"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write_tree(root, {".gitignore": "/build/\n"})
+    steps = {"initial": commit(root, "Add the streams", REPO)}
+    steps["rate"] = commit(root, "Sample a.b less on private wikis", {"overrides/production/private.yaml":
+                           REPO["overrides/production/private.yaml"].replace("rate: 0.1", "rate: 0.05")})
+    steps["comment"] = commit(root, "Explain the streams", {"streams/web.yaml": "# Web streams.\n" + textwrap.dedent(REPO["streams/web.yaml"]).lstrip()})
+    steps["other"] = commit(root, "Sample c.d", {"overrides/production/en.yaml": "+enwiki:\n  streams:\n    c.d:\n      sample:\n        rate: 0.2\n"})
+    steps["schema"] = commit(root, "New schema for a.b", {"streams/web.yaml": (root / "streams/web.yaml").read_text().replace("analytics/a\n", "analytics/a2\n")})
+    return root, steps
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+# compile --ref --------------------------------------------------------------------------------
+
+
+def test_compile_ref_equals_compiling_a_checkout(history, tmp_path: Path, run):
+    root, steps = history
+    before = tree_digest(root), git(root, "status", "--porcelain")
+    assert run("compile", "--root", root, "--ref", steps["rate"], "--out", tmp_path / "from-ref").exit_code == 0
+    assert (tree_digest(root), git(root, "status", "--porcelain")) == before, "the working tree is not touched"
+    checkout = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", str(root), str(checkout)], check=True)
+    git(checkout, "checkout", "-q", steps["rate"])
+    assert run("compile", "--root", checkout, "--out", tmp_path / "from-checkout").exit_code == 0
+    assert files_of(tmp_path / "from-ref") == files_of(tmp_path / "from-checkout")
+    manifest = read_json(tmp_path / "from-ref" / "manifest.json")
+    assert manifest["source"]["commit"] == steps["rate"]
+    assert manifest["source"]["dirty"] is False
+    assert manifest["generator"].startswith("streamconf ")
+    rates = read_json(tmp_path / "from-ref/production/officewiki/streamconfigs.json")["streams"]["a.b"]["sample"]
+    assert rates == {"rate": 0.05}
+
+
+def test_manifest_records_a_dirty_tree(history, run):
+    root, steps = history
+    run("compile", "--root", root)
+    assert read_json(root / "build/manifest.json")["source"]["dirty"] is False
+    write_tree(root, {"eventlogging.yaml": "- a.b\n"})
+    run("compile", "--root", root)
+    source = read_json(root / "build/manifest.json")["source"]
+    assert source["dirty"] is True and source["commit"] == steps["schema"]
+
+
+def test_unknown_ref_and_no_git(history, tmp_path: Path, run, repo):
+    root, _ = history
+    result = run("compile", "--root", root, "--ref", "no-such-branch")
+    assert result.exit_code == 2 and "'no-such-branch' names no commit" in result.output
+    result = run("compile", "--root", repo, "--ref", "main")
+    assert result.exit_code == 2 and "not in a git repository" in result.output
+
+
+# diff -----------------------------------------------------------------------------------------
+
+
+def diff_json(run, root: Path, *args: str) -> list[dict]:
+    result = run("diff", "--root", root, "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["changes"]
+
+
+def test_diff_between_two_refs_reports_exactly_the_changed_settings(history, run):
+    root, steps = history
+    changes = diff_json(run, root, steps["initial"], steps["rate"])
+    assert [(c["realm"], c["section"], c["stream"], c["path"], c["old"], c["new"], c["wikis_summary"]) for c in changes] == [
+        ("production", "eventlogging", "a.b", ["sample", "rate"], 0.1, 0.05, "the 2 `private` wikis"),
+        ("production", "streamconfigs", "a.b", ["sample", "rate"], 0.1, 0.05, "the 2 `private` wikis"),
+    ]
+    assert diff_json(run, root, steps["rate"], steps["comment"]) == []
+
+
+def test_diff_wiki_sets_and_breaking_changes(history, run):
+    root, steps = history
+    changes = diff_json(run, root, steps["other"], steps["schema"])
+    assert {(c["realm"], c["path"][0], c["breaking"], c["wikis_summary"]) for c in changes} == {
+        ("production", "schema_title", "schema_title changed", "all 6 production wikis"),
+        ("beta", "schema_title", "schema_title changed", "all 2 beta wikis"),
+    }
+    result = run("diff", "--root", root, steps["other"], steps["schema"], "--fail-on", "breaking")
+    assert result.exit_code == 3
+    assert "[breaking: schema_title changed]" in result.output
+
+
+def test_diff_of_the_working_tree_against_the_merge_base(history, run):
+    root, steps = history
+    git(root, "checkout", "-q", "-b", "feature")
+    commit(root, "Stop embedding c.d", {"eventlogging.yaml": "- a.b\n"})
+    write_tree(root, {"overrides/production/ua.yaml": "+dewiki:\n  streams:\n    a.b:\n      producers:\n        eventgate:\n          enrich:\n            ua: de-ua\n"})
+    changes = diff_json(run, root)
+    assert [(c["section"], c["stream"], c["path"], c["new"], c["breaking"], c["wikis_summary"]) for c in changes if c["realm"] == "production"] == [
+        ("eventlogging", "a.b", ["producers", "eventgate", "enrich", "ua"], "de-ua", None, "dewiki"),
+        ("eventlogging", "c.d", [], None, "dropped from EventLogging", "all 6 production wikis"),
+        ("streamconfigs", "a.b", ["producers", "eventgate", "enrich", "ua"], "de-ua", None, "dewiki"),
+    ]
+    markdown = run("diff", "--root", root, "--format", "markdown")
+    assert "**2 breaking changes** for consumers." in markdown.output
+    assert "| production | `c.d (EventLogging)` | dropped from EventLogging | all 6 production wikis | ⚠️ breaking: dropped from EventLogging |" in markdown.output
+
+
+def test_diff_removed_stream_is_breaking(history, run):
+    root, steps = history
+    write_tree(root, {"streams/web.yaml": "a.b:\n  schema_title: analytics/a2\n  destination_event_service: eventgate-analytics-external\n"
+                      "  sample:\n    rate: 0.5\n  producers:\n    eventgate:\n      enrich:\n        ua: user-agent\n"})
+    changes = diff_json(run, root, "HEAD")
+    removed = [(c["realm"], c["path"], c["breaking"], c["wikis_summary"]) for c in changes
+               if c["section"] == "streamconfigs" and c["stream"] == "c.d"]
+    # The `+enwiki` override of c.d still names it, so enwiki keeps a half-config stream.
+    assert removed == [
+        ("beta", [], "stream removed", "all 2 beta wikis"),
+        ("production", [], "stream removed", "all production wikis but enwiki"),
+        ("production", ["destination_event_service"], "destination_event_service changed", "enwiki"),
+        ("production", ["schema_title"], "schema_title changed", "enwiki"),
+    ]
+
+
+# explain --------------------------------------------------------------------------------------
+
+
+def explain(run, root: Path, *args: str) -> str:
+    result = run("explain", "--root", root, *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_explain_names_file_and_line_for_each_kind_of_layer(history, run):
+    root, _ = history
+    assert "set by `default` at streams/web.yaml:6:5 (production)" in explain(run, root, "dewiki", "a.b", "sample.rate")
+    assert "set by `+private` at overrides/production/private.yaml:5:9 (production)" in explain(run, root, "officewiki", "a.b", "sample.rate")
+    assert "`default` value 0.5 at streams/web.yaml:6:5 is shadowed by `+private`, which comes first" in \
+        explain(run, root, "officewiki", "a.b", "sample.rate")
+    beta = explain(run, root, "enwiki", "a.b", "sample.rate", "--realm", "beta")
+    assert "set by `+enwiki` at overrides/beta/enwiki.yaml:5:9 (beta)" in beta
+    topics = explain(run, root, "enwiki", "a.b", "topic_prefixes")
+    assert "set by `default` at stream-defaults.yaml:1:1 (production)" in topics
+    assert "from the stream defaults: the stream does not set it" in topics
+
+
+def test_explain_the_ineffective_false(history, run):
+    root, _ = history
+    output = explain(run, root, "metawiki", "a.b", "producers.eventgate.enrich.ua")
+    assert 'producers.eventgate.enrich.ua = "user-agent"' in output
+    assert "set by `default` at streams/web.yaml:10:9 (production)" in output
+    assert ("`false` at overrides/production/meta.yaml:7:13 under `+metawiki` does not hold: a `+` merge lets the "
+            "`default` value \"user-agent\" replace a `false`") in output
+
+
+def test_explain_with_blame(history, run):
+    root, steps = history
+    output = explain(run, root, "officewiki", "a.b", "sample.rate", "--blame")
+    assert f"— {steps['rate'][:10]} Ana Editor, 2026-11-01T12:00:00+00:00" in output
+    write_tree(root, {"overrides/production/private.yaml": REPO["overrides/production/private.yaml"].replace("rate: 0.1", "rate: 0.07")})
+    assert "— not committed yet" in explain(run, root, "officewiki", "a.b", "sample.rate", "--blame")
+
+
+def test_explain_a_plain_key_that_hides_others(repo, run):
+    write_tree(repo, {"overrides/production/en.yaml": "enwiki:\n  streams:\n    a.b:\n      schema_title: only/enwiki\n"
+                      "+enwiki:\n  streams:\n    a.b:\n      schema_title: never/read\n"})
+    output = explain(run, repo, "enwiki", "a.b", "schema_title")
+    assert "set by `enwiki` at overrides/production/en.yaml:4:7 (production)" in output
+    assert ('`+enwiki` value "never/read" at overrides/production/en.yaml:8:7 is not read: the plain key `enwiki` '
+            "replaces the whole streams setting for enwiki") in output
+    assert ('`default` value "analytics/link_hover" at streams/a.yaml:2:3 is not read: the plain key `enwiki` '
+            "replaces the whole streams setting for enwiki") in output
+
+
+# log ------------------------------------------------------------------------------------------
+
+
+def test_log_lists_exactly_the_commits_that_changed_the_stream(history, run):
+    root, steps = history
+    result = run("log", "a.b", "--root", root, "--wiki", "officewiki")
+    lines = [line for line in result.output.splitlines() if not line.startswith(" ")]
+    assert [line.split()[0] for line in lines] == [steps["initial"][:10], steps["rate"][:10], steps["schema"][:10]]
+    assert 'sample.rate: 0.1 → 0.05   on officewiki' in result.output
+    on_enwiki = run("log", "c.d", "--root", root, "--wiki", "enwiki").output
+    assert [line.split()[0] for line in on_enwiki.splitlines() if not line.startswith(" ")] == [steps["initial"][:10], steps["other"][:10]]
+    on_dewiki = run("log", "c.d", "--root", root, "--wiki", "dewiki").output
+    assert [line.split()[0] for line in on_dewiki.splitlines() if not line.startswith(" ")] == [steps["initial"][:10]]
+
+
+# publish --------------------------------------------------------------------------------------
+
+
+def test_publish_verifies_switches_and_rolls_back(history, run, tmp_path: Path):
+    root, _ = history
+    dest = tmp_path / "www"
+    run("compile", "--root", root)
+    dry = run("publish", root / "build", dest, "--dry-run")
+    assert dry.exit_code == 0 and dry.output.startswith("would publish release")
+    assert not dest.exists() or not (dest / "current").exists()
+    first = run("publish", root / "build", dest)
+    assert first.exit_code == 0 and first.output.startswith("published release")
+    served = dest / "current/production/enwiki/streamconfigs.json"
+    assert read_json(served)["streams"]["a.b"]["schema_title"] == "analytics/a2"
+    assert "already current" in run("publish", root / "build", dest).output
+    commit(root, "Back to the old schema", {"streams/web.yaml": REPO["streams/web.yaml"]})
+    run("compile", "--root", root)
+    run("publish", root / "build", dest)
+    assert read_json(served)["streams"]["a.b"]["schema_title"] == "analytics/a"
+    rolled = run("publish", "--rollback", dest)
+    assert rolled.exit_code == 0 and rolled.output.startswith("rolled back to release")
+    assert read_json(served)["streams"]["a.b"]["schema_title"] == "analytics/a2"
+
+
+def test_publish_refuses_a_tampered_build_and_keeps_serving(history, run, tmp_path: Path):
+    root, _ = history
+    dest = tmp_path / "www"
+    run("compile", "--root", root)
+    run("publish", root / "build", dest)
+    serving = tree_digest(dest)
+    target = root / "build/production/dewiki/streamconfigs.json"
+    data = target.read_bytes()
+    target.unlink()
+    target.write_bytes(data.replace(b"analytics", b"hacked"))
+    result = run("publish", root / "build", dest)
+    assert result.exit_code == 1
+    assert "the build does not match its manifest (1 missing or modified, 0 not listed): production/dewiki/streamconfigs.json" in result.output
+    assert tree_digest(dest) == serving
+    target.unlink()
+    result = run("publish", root / "build", dest)
+    assert result.exit_code == 1 and "1 missing or modified" in result.output
+    run("compile", "--root", root, "--force")
+    (root / "build/production/extra.json").write_text("{}")
+    result = run("publish", root / "build", dest)
+    assert result.exit_code == 1 and "1 not listed): production/extra.json" in result.output
+    assert tree_digest(dest) == serving
+
+
+def test_publish_refuses_a_dirty_build_unless_allowed(history, run, tmp_path: Path):
+    root, _ = history
+    write_tree(root, {"eventlogging.yaml": "- a.b\n"})
+    run("compile", "--root", root)
+    result = run("publish", root / "build", tmp_path / "www")
+    assert result.exit_code == 1 and "uncommitted changes" in result.output
+    assert run("publish", root / "build", tmp_path / "www", "--allow-dirty").exit_code == 0
+
+
+def test_publish_keeps_the_last_releases(history, run, tmp_path: Path):
+    root, _ = history
+    dest = tmp_path / "www"
+    for rate in ("0.2", "0.3", "0.4"):
+        write_tree(root, {"eventlogging.yaml": f"- a.b\n# {rate}\n"})
+        commit(root, f"Step {rate}")
+        run("compile", "--root", root)
+        assert run("publish", root / "build", dest, "--keep", "2").exit_code == 0
+    assert len(list((dest / "releases").iterdir())) == 2
+
+
+def test_killed_publishes_leave_one_complete_release_serving(history, tmp_path: Path):
+    root, _ = history
+    dest = tmp_path / "www"
+    builds = []
+    for index in range(2):
+        write_tree(root, {"stream-defaults.yaml": f"topic_prefixes: [p{index}.]\n"})
+        commit(root, f"Prefix {index}")
+        out = tmp_path / f"build{index}"
+        assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+        builds.append(out)
+    assert run_installed("publish", builds[0], dest).returncode == 0
+    complete = {tree_digest(build) for build in builds}
+    rng = random.Random(5)
+    for attempt in range(10):
+        process = subprocess.Popen([str(EXECUTABLE), "publish", str(builds[attempt % 2]), str(dest)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0, 0.4))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert tree_digest(dest / "current") in complete
+    assert run_installed("publish", builds[1], dest).returncode == 0
+    assert tree_digest(dest / "current") == tree_digest(builds[1])
+    assert not list(dest.glob(".incoming-*"))
+
+
+def test_describe_wiki_sets():
+    from streamconf.diff import describe_wikis
+    from streamconf.model import Realm
+
+    wikis = {f"w{i}wiki": (("private",) if i < 3 else ()) + (("big",) if i == 9 else ()) for i in range(12)}
+    realm = Realm("production", wikis)
+    everyone = set(wikis)
+    private = {"w0wiki", "w1wiki", "w2wiki"}
+    assert describe_wikis(everyone, realm, "production") == "all 12 production wikis"
+    assert describe_wikis(private, realm, "production") == "the 3 `private` wikis"
+    assert describe_wikis(everyone - private, realm, "production") == "all but the 3 `private` wikis"
+    assert describe_wikis(everyone - {"w9wiki", "w4wiki"}, realm, "production") == "all production wikis but w4wiki, w9wiki"
+    assert describe_wikis({"w4wiki"}, realm, "production") == "w4wiki"
+    assert describe_wikis({"w4wiki", "w5wiki"}, realm, "production") == "w4wiki, w5wiki"
+    assert describe_wikis({f"w{i}wiki" for i in range(3, 9)}, realm, "production") == \
+        "6 wikis: w3wiki, w4wiki, w5wiki, w6wiki, w7wiki, … (+1 more)"
