@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: build test fuzz bench pipeline clean
+GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
+STREAMCONF_GOLDEN ?= ../shared/golden
+
+.PHONY: build test fuzz bench pipeline pipeline-scenarios clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +27,18 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	STREAMCONF_FUZZ_SECONDS=$${STREAMCONF_FUZZ_SECONDS:-600} $(BIN)/pytest tests/test_fuzz.py -k time_budget -p no:cacheprovider
 
+# Run .gitlab-ci.yml locally, jobs in this shell. Needs node/npm and rsync (apt-get install rsync).
+$(GITLAB_CI_LOCAL):
+	npm install --silent --no-save --no-package-lock --prefix .tools gitlab-ci-local@4.60.1
+
+pipeline: $(STAMP) $(GITLAB_CI_LOCAL)
+	@command -v rsync >/dev/null || { echo "gitlab-ci-local needs rsync: apt-get install rsync"; exit 1; }
+	$(GITLAB_CI_LOCAL) --force-shell-executor --shell-isolation --no-artifacts-to-source \
+		--variable STREAMCONF_GOLDEN=$(abspath $(STREAMCONF_GOLDEN)) $(PIPELINE_ARGS)
+
+# A merge request with a breaking change must fail the pipeline's diff job.
+pipeline-scenarios: $(STAMP) $(GITLAB_CI_LOCAL)
+	GITLAB_CI_LOCAL=$(abspath $(GITLAB_CI_LOCAL)) tests/pipeline/merge-request.sh
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .hypothesis .tools .gitlab-ci-local published
