@@ -2,8 +2,12 @@
 
 Used by the interruption tests and by the benchmarks (benchmarks/run.py). The shape follows
 Wikimedia's: streams in team folders with realistic settings (some of them patterns), wikis with a
-language and a family tag plus overlapping dblist tags, and override keys of every kind across the
-three settings and both realms.
+language and a family tag, and dblist tags of three kinds, as at Wikimedia:
+- train groups (group0, group1, group2), which partition the wikis;
+- sections (s1, s2, ...), which partition them again;
+- flags (private, closed, fishbowl, ...): small sets that overlap each other and everything else.
+Override keys name a wiki or a tag (`tag_key_share`); a key on a tag names a flag, or a train group
+one time in ten, never a section. So, as at Wikimedia, most wikis share the same applicable keys.
 """
 
 from __future__ import annotations
@@ -36,9 +40,7 @@ class Size:
 WIKIMEDIA = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90)
 TEN_TIMES = Size(streams=2500, patterns=200, wikis=11000, beta_wikis=500, tags=450, override_keys=600, eventlogging_names=900)
 SMALL = Size(streams=60, patterns=5, wikis=300, beta_wikis=10, tags=12, override_keys=20, eventlogging_names=25)
-# Every other override key on a tag with random membership: nearly every wiki in a class of its own.
-TAG_HEAVY = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90,
-                 tag_key_share=0.5)
+
 
 
 def _dump(value) -> str:
@@ -80,23 +82,24 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
         "consumers": {"analytics_hadoop_ingestion": {"job_name": "event_default", "enabled": True}}})
     files["eventlogging.yaml"] = _dump(rng.sample(names, min(size.eventlogging_names, len(names))))
 
-    tags = [f"group{i}" for i in range(size.tags)]
     languages = [f"l{i:03d}" for i in range(max(1, size.wikis // len(FAMILIES) + 1))]
     wikis = {}
     for index in range(size.wikis):
         family = FAMILIES[index % len(FAMILIES)]
         language = languages[index // len(FAMILIES)]
         wikis[f"{language}{family}"] = [language, family]
-    members = {tag: sorted(rng.sample(sorted(wikis), max(1, rng.randint(size.wikis // 50, size.wikis // 5)))) for tag in tags}
-    files["realms/production.yaml"] = _dump({"dblists": tags, "wikis": wikis})
+    groups, sections, flags, members = _tags(rng, sorted(wikis), size.tags)
+    tags = groups + sections + flags
+    files["realms/production.yaml"] = _dump({"dblists": flags + groups + sections, "wikis": wikis})
     for tag, listed in members.items():
         files[f"realms/production/{tag}.dblist"] = "".join(f"{wiki}\n" for wiki in listed)
     beta_wikis = {wiki: wikis[wiki] for wiki in sorted(wikis)[: size.beta_wikis]}
     files["realms/beta.yaml"] = _dump({"base": "production", "wikis": beta_wikis})
 
-    production = _overrides(rng, size.override_keys * 5 // 6, list(wikis), tags + FAMILIES, names, size.tag_key_share)
-    beta = _overrides(rng, size.override_keys - size.override_keys * 5 // 6, list(beta_wikis),
-                      sorted({t for w in beta_wikis.values() for t in w}), names, size.tag_key_share)
+    production = _overrides(rng, size.override_keys * 5 // 6, list(wikis), flags + FAMILIES, groups, names, size.tag_key_share)
+    beta_tags = sorted({t for w in beta_wikis.values() for t in w})
+    beta = _overrides(rng, size.override_keys - size.override_keys * 5 // 6, list(beta_wikis), beta_tags, [],
+                      names, size.tag_key_share)
     for realm, keys in (("production", production), ("beta", beta)):
         for start in range(0, len(keys), 6):
             files[f"overrides/{realm}/overrides_{start // 6:03d}.yaml"] = _dump(dict(keys[start:start + 6]))
@@ -108,13 +111,28 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
     return root
 
 
-def _overrides(rng: random.Random, count: int, wikis: list[str], tags: list[str], names: list[str],
+def _tags(rng: random.Random, wikis: list[str], count: int) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:
+    """Train groups and sections partition the wikis; flags are small overlapping sets."""
+    groups = ["group0", "group1", "group2"]
+    sections = [f"s{i + 1}" for i in range(max(1, count // 5))]
+    flags = [f"flag{i}" for i in range(max(1, count - len(groups) - len(sections)))]
+    members: dict[str, list[str]] = {tag: [] for tag in groups + sections + flags}
+    for index, wiki in enumerate(wikis):
+        members["group0" if index % 50 == 0 else "group1" if index % 3 == 0 else "group2"].append(wiki)
+        members[sections[index % len(sections)]].append(wiki)
+    for flag in flags:
+        members[flag] = sorted(rng.sample(wikis, max(1, min(len(wikis), rng.randint(1, max(1, len(wikis) // 200))))))
+    return groups, sections, flags, members
+
+
+def _overrides(rng: random.Random, count: int, wikis: list[str], tags: list[str], groups: list[str], names: list[str],
                tag_share: float) -> list[tuple[str, dict]]:
     keys: dict[str, dict] = {}
     while len(keys) < count:
         on_tag = rng.random() < tag_share
         plain = rng.random() < 0.1
-        key = ("" if plain else "+") + rng.choice(tags if on_tag else wikis)
+        pool = (groups if groups and rng.random() < 0.1 else tags) if on_tag else wikis
+        key = ("" if plain else "+") + rng.choice(pool)
         if key in keys:
             continue
         setting = rng.random()

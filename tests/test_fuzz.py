@@ -110,13 +110,29 @@ def test_any_repository_compiles_or_fails_cleanly(tree):
         shutil.rmtree(root)
 
 
+schema_kinds = st.sampled_from(["realm", "streams", "stream_defaults", "eventlogging_streams", "overrides"])
+documents = st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(
+    st.sampled_from(["wikis", "base", "replace", "dblists", "enwiki", "+enwiki", "a.b", "streams", "stream_defaults",
+                     "eventlogging_streams", "sample", "rate", "unit", "topics", "topic_prefixes", "stream", "0", "x y",
+                     "producers", "canary_events_enabled", "schema_title", "../x", "default"]), inner, max_size=4)),
+    max_leaves=15)
+
+
+@given(schema_kinds, documents)
+@fuzz_settings()
+def test_the_fast_schema_check_agrees_with_jsonschema(kind, value):
+    from streamconf.validate import is_valid, validators
+
+    assert is_valid(value, kind) == validators()[kind].is_valid(value)
+
+
 def test_fuzz_for_the_time_budget():
     """With STREAMCONF_FUZZ_SECONDS set, run every fuzz test again and again until time is up."""
     deadline = time.monotonic() + FUZZ_SECONDS
     rounds = 0
     while time.monotonic() < deadline:
         for test in (test_any_text_parses_or_fails_cleanly, test_any_bytes_parse_or_fail_cleanly,
-                     test_any_repository_compiles_or_fails_cleanly):
+                     test_any_repository_compiles_or_fails_cleanly, test_the_fast_schema_check_agrees_with_jsonschema):
             test()
         rounds += 1
     assert rounds >= 1 or not FUZZ_SECONDS

@@ -17,7 +17,7 @@ from typing import Iterable
 from . import render
 from .diagnostics import WARNING, Diagnostic, Location
 from .model import Config
-from .resolve import SETTINGS, Step, Value, WikiClass, classify_wikis, resolve_setting
+from .resolve import SETTINGS, Step, Value, WikiClass, classify_wikis, replace_value, resolve_setting
 
 STREAMCONFIGS = "streamconfigs.json"
 EVENTLOGGING = "eventlogging.json"
@@ -64,8 +64,14 @@ class RealmCompiler:
         self.wikis = config.realms[realm].wikis
         self.resolved: dict[tuple[str, tuple[Step, ...]], Value] = {}
         self.interned: dict[str, Value] = {}
+        # Results remembered by the identity of what they were made from. Every entry keeps its
+        # inputs alive, so no id is reused while the compiler lives.
         self.stream_configs: dict[tuple[str, int, int], tuple[Value, Value, dict, bytes]] = {}
-        self.subsets: dict[int, tuple[dict, tuple[dict, bytes]]] = {}  # id(config) -> (config, entry)
+        self.replaced: dict[tuple[int, int], tuple[Value, Value, Value]] = {}
+        self.fragments: dict[int, tuple[Value, bytes]] = {}
+        self.scalars: dict[tuple[type, Value], bytes] = {}
+        self.entries: dict[int, tuple[Value, dict[str, dict], tuple[str, ...]]] = {}
+        self.subsets: dict[tuple[int, ...], tuple[dict, tuple[dict, bytes]]] = {}
         self.matches: dict[tuple[tuple[str, ...], str], str | None] = {}  # (patterns, name) -> key
         self.bodies: dict[tuple, ApiBody] = {}
         self.embedded: dict[tuple, tuple[dict, bytes]] = {}
@@ -83,24 +89,49 @@ class RealmCompiler:
             self.resolved[cache_key] = value
         return self.resolved[cache_key]
 
+    def replace(self, default: Value, own: Value) -> Value:
+        """render.replace_value, once per pair of values."""
+        cache_key = (id(default), id(own))
+        if cache_key not in self.replaced:
+            self.replaced[cache_key] = (default, own, replace_value(default, own))
+        return self.replaced[cache_key][2]
+
+    def fragment(self, value: Value) -> bytes:
+        """render.serialize_value, once per container and once per scalar value."""
+        if type(value) is dict or type(value) is list:
+            if id(value) not in self.fragments:
+                self.fragments[id(value)] = (value, render.serialize_value(value))
+            return self.fragments[id(value)][1]
+        cache_key = (type(value), value)  # the type keeps true apart from 1, and 1 from 1.0
+        if cache_key not in self.scalars:
+            self.scalars[cache_key] = render.serialize_value(value)
+        return self.scalars[cache_key]
+
     def stream_config(self, key: str, settings: dict, defaults: Value) -> tuple[dict, bytes]:
+        """A stream's config and its bytes, built from shared top-level values and their bytes."""
         cache_key = (key, id(settings), id(defaults))
         if cache_key not in self.stream_configs:
-            config = render.stream_config(key, settings, defaults)
-            # The settings and defaults are kept alive with the entry, so their ids stay unique.
-            self.stream_configs[cache_key] = (settings, defaults, config, render.serialize_value(config))
+            config = render.stream_config(key, settings, defaults, replace=self.replace)
+            data = render.serialize_map({k: self.fragment(value) for k, value in config.items()})
+            self.stream_configs[cache_key] = (settings, defaults, config, data)
         return self.stream_configs[cache_key][2:]
+
+    def stream_entries(self, streams: Value) -> tuple[dict[str, dict], tuple[str, ...]]:
+        """render.stream_entries of a resolved streams setting, and its pattern keys in order."""
+        if id(streams) not in self.entries:
+            entries = render.stream_entries(streams)
+            self.entries[id(streams)] = (streams, entries, tuple(k for k in entries if render.patterns.is_pattern(k)))
+        return self.entries[id(streams)][1:]
 
     def api_body(self, wiki_class: WikiClass) -> ApiBody:
         cache_key = (wiki_class.walk("streams"), wiki_class.walk("stream_defaults"))
         if cache_key not in self.bodies:
             defaults = self.setting(wiki_class, "stream_defaults")
-            body = ApiBody({}, {})
-            for key, settings in render.stream_entries(self.setting(wiki_class, "streams")).items():
+            entries, patterns = self.stream_entries(self.setting(wiki_class, "streams"))
+            body = ApiBody({}, {}, patterns=patterns)
+            for key, settings in entries.items():
                 body.configs[key], body.fragments[key] = self.stream_config(key, settings, defaults)
             body.data = b'{"streams":' + render.serialize_map(body.fragments) + b"}\n"
-            patterns = tuple(key for key in body.configs if render.patterns.is_pattern(key))
-            body.patterns = self.interned.setdefault(patterns, patterns)
             self.bodies[cache_key] = body
         return self.bodies[cache_key]
 
@@ -117,10 +148,13 @@ class RealmCompiler:
         return self.matches[cache_key]
 
     def subset(self, config: dict) -> tuple[dict, bytes]:
-        if id(config) not in self.subsets:
-            subset = render.eventlogging_subset(config)
-            self.subsets[id(config)] = (config, (subset, render.serialize_value(subset)))
-        return self.subsets[id(config)][1]
+        """EventLogging's entry for a config, once per distinct pair of `sample` and `producers`."""
+        subset = render.eventlogging_subset(config)
+        cache_key = tuple(id(value) for value in subset.values()) + tuple(subset)
+        if cache_key not in self.subsets:
+            data = render.serialize_map({k: self.fragment(value) for k, value in subset.items()})
+            self.subsets[cache_key] = (subset, (subset, data))
+        return self.subsets[cache_key][1]
 
     def eventlogging(self, wiki_class: WikiClass) -> tuple[dict, bytes]:
         if wiki_class.steps not in self.embedded:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Callable
 
 from . import patterns
-from .resolve import Value, is_array, php_int_key, replace_recursive
+from .resolve import Value, is_array, php_int_key, replace_recursive, replace_value
 
 EVENTLOGGING_SETTINGS = ("sample", "producers")
 
@@ -29,10 +29,20 @@ def stream_entries(streams: Value) -> dict[str, dict]:
     return entries
 
 
-def stream_config(key: str, settings: dict, defaults: Value, name: str | None = None) -> dict:
+def stream_config(key: str, settings: dict, defaults: Value, name: str | None = None,
+                  replace: Callable[[Value, Value], Value] = replace_value) -> dict:
     """Section 3 of the semantics: defaults under the stream's settings, then `stream` and `topics`.
-    `name` is the concrete stream name a pattern key is looked up for; topics are made for it."""
-    config = replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
+    `name` is the concrete stream name a pattern key is looked up for; topics are made for it.
+
+    For map defaults the top level of array_replace_recursive is done here, key by key, with
+    `replace` for each key both set; a caller may pass one that shares its results."""
+    if type(defaults) is dict and type(settings) is dict:
+        config = {k: replace(value, settings[k]) if k in settings else value for k, value in defaults.items()}
+        for k, value in settings.items():
+            if k not in config:
+                config[k] = value
+    else:
+        config = replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
     config["stream"] = key
     if config.get("topics") is None:
         config["topics"] = topics(name or key, config.get("topic_prefixes"))
@@ -92,14 +102,20 @@ def to_json_value(value: Value) -> Value:
     return value
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def serialize_value(value: Value) -> bytes:
     """Canonical JSON of a value: compact, in resolved key order, UTF-8."""
-    return json.dumps(to_json_value(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    text = _ENCODER.encode(value)
+    if '"0":' in text:  # only a map with a key "0" can be an array keyed 0..n-1
+        text = _ENCODER.encode(to_json_value(value))
+    return text.encode("utf-8")
 
 
 @lru_cache(maxsize=None)
 def _json_key(key: str) -> bytes:
-    return json.dumps(key, ensure_ascii=False).encode("utf-8") + b":"
+    return _ENCODER.encode(key).encode("utf-8") + b":"
 
 
 def serialize_map(fragments: dict[str, bytes]) -> bytes:

@@ -103,17 +103,18 @@ def replace_recursive(base: dict | list, replacement: dict | list) -> dict | lis
         out = list(base)
         for index, value in enumerate(replacement):
             if index < len(out):
-                out[index] = _replace_value(out[index], value)
+                out[index] = replace_value(out[index], value)
             else:
                 out.append(value)
         return out
     mapped = as_map(base)
     for key, value in (replacement.items() if type(replacement) is dict else as_map(replacement).items()):
-        mapped[key] = _replace_value(mapped.get(key), value)
+        mapped[key] = replace_value(mapped.get(key), value)
     return mapped
 
 
-def _replace_value(current: Value, value: Value) -> Value:
+def replace_value(current: Value, value: Value) -> Value:
+    """What array_replace_recursive keeps at one key: the replacement, or both arrays merged."""
     return replace_recursive(current, value) if is_array(current) and is_array(value) else value
 
 

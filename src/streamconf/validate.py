@@ -48,17 +48,59 @@ def file_kind(file: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
+def schemas() -> dict[str, dict]:
+    folder = resources.files("streamconf") / "schemas"
+    return {entry.name: json.loads(entry.read_text("utf-8")) for entry in folder.iterdir() if entry.name.endswith(".json")}
+
+
+@lru_cache(maxsize=None)
 def validators() -> dict[str, Any]:
+    """jsonschema validators: every error, with its path, for the report."""
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    folder = resources.files("streamconf") / "schemas"
-    schemas = {entry.name: json.loads(entry.read_text("utf-8")) for entry in folder.iterdir() if entry.name.endswith(".json")}
-    registry = Registry().with_resources((name, Resource.from_contents(schema)) for name, schema in schemas.items())
-    return {kind: Draft202012Validator(schemas[name], registry=registry) for kind, name in SCHEMA_OF_KIND.items()}
+    registry = Registry().with_resources((name, Resource.from_contents(schema)) for name, schema in schemas().items())
+    return {kind: Draft202012Validator(schemas()[name], registry=registry) for kind, name in SCHEMA_OF_KIND.items()}
+
+
+_ANNOTATIONS = {"$schema", "$id", "title", "description"}
+
+
+def inline_refs(node: Any) -> Any:
+    """A schema with every `$ref` to a sibling file replaced by that file's schema."""
+    if isinstance(node, dict):
+        rest = {key: inline_refs(value) for key, value in node.items() if key not in _ANNOTATIONS and key != "$ref"}
+        if "$ref" not in node:
+            return rest
+        target = inline_refs(schemas()[node["$ref"]])
+        return {"allOf": [target, rest]} if rest else target
+    if isinstance(node, list):
+        return [inline_refs(value) for value in node]
+    return node
+
+
+@lru_cache(maxsize=None)
+def fast_validators() -> dict[str, Any]:
+    """fastjsonschema checks compiled to Python: a quick yes for the files that are valid, which is
+    nearly all of them. A file they refuse goes through jsonschema for the full report."""
+    import fastjsonschema
+
+    return {kind: fastjsonschema.compile(inline_refs(schemas()[name])) for kind, name in SCHEMA_OF_KIND.items()}
+
+
+def is_valid(value: Any, kind: str) -> bool:
+    import fastjsonschema
+
+    try:
+        fast_validators()[kind](value)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def schema_errors(document: Document, kind: str) -> Iterator[Diagnostic]:
+    if is_valid(document.value, kind):
+        return
     for error in validators()[kind].iter_errors(document.value):
         path = tuple(error.absolute_path)
         if "propertyNames" in error.relative_schema_path:
@@ -141,13 +183,16 @@ class _Checker:
             return None
         spec = document.value
         dblist_tags = self.dblist_members(name, spec.get("dblists", []), document)
+        listed: dict[str, list[str]] = {}  # wiki -> its dblist tags, in the order of `dblists`
+        for tag in spec.get("dblists", []):
+            for wiki in dblist_tags.get(tag, ()):
+                listed.setdefault(wiki, []).append(tag)
         wikis: dict[str, tuple[str, ...]] = {}
         for wiki, tags in spec["wikis"].items():
             if wiki in RESERVED_NAMES:
                 self.error(document.location(("wikis", wiki)), f"{wiki!r} is reserved and cannot be a wiki id", path=("wikis", wiki))
                 continue
-            listed = [tag for tag in spec.get("dblists", []) if wiki in dblist_tags.get(tag, ())]
-            wikis[wiki] = tuple(dict.fromkeys(listed + list(tags or ())))
+            wikis[wiki] = tuple(dict.fromkeys(listed.get(wiki, []) + list(tags or ())))
         for members in dblist_tags.values():
             for wiki, where in members.items():
                 if wiki not in wikis:
