@@ -27,6 +27,10 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	STREAMCONF_FUZZ_SECONDS=$${STREAMCONF_FUZZ_SECONDS:-600} $(BIN)/pytest tests/test_fuzz.py -k time_budget -p no:cacheprovider
 
+# Time the installed program on synthetic repositories; writes docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 # Run .gitlab-ci.yml locally, jobs in this shell. Needs node/npm and rsync (apt-get install rsync).
 $(GITLAB_CI_LOCAL):
 	npm install --silent --no-save --no-package-lock --prefix .tools gitlab-ci-local@4.60.1

@@ -21,7 +21,7 @@ BAD_INPUTS = {
     "yes-is-not-a-boolean": ({"streams/a.yaml": "a.b:\n  canary_events_enabled: yes\n"},
                              "'yes' is a string here (YAML 1.2); write true or false"),
     "unknown-wiki": ({"overrides/production/x.yaml": "+enwikii:\n  streams:\n    a.b: {}\n"},
-                     "overrides/production/x.yaml:1:1: error SC004 at +enwikii: key '+enwikii': 'enwikii' is neither a wiki nor a tag of realm 'production'"),
+                     "overrides/production/x.yaml:1:1: error SL001 at +enwikii: key '+enwikii': 'enwikii' is neither a wiki nor a tag of realm 'production'"),
     "invalid-pattern": ({"streams/p.yaml": "/^mediawiki\\.job\\.(+/:\n  schema_title: mediawiki/job\n"},
                         "streams/p.yaml:1:1: error SC005 at /^mediawiki\\.job\\.(+/: stream key /^mediawiki\\.job\\.(+/ is not a valid PCRE pattern: "
                         "compilation failed at position 19; quantifier does not follow a repeatable item"),
@@ -137,6 +137,6 @@ def test_every_command_has_help_with_an_example(command, run):
 def test_an_unknown_key_and_a_schema_error_in_one_file_are_both_reported(repo: Path, run):
     write_tree(repo, {"overrides/production/typo.yaml": "+enwikii:\n  streams:\n    a.b:\n      sample:\n        rate: 2\n"})
     result = run("validate", "--root", repo)
-    assert "typo.yaml:1:1: error SC004 at +enwikii: key '+enwikii'" in result.output
+    assert "typo.yaml:1:1: error SL001 at +enwikii: key '+enwikii'" in result.output
     assert "hint: did you mean enwiki" in result.output
     assert "typo.yaml:5:9: error SC002 at +enwikii › streams › a.b › sample › rate: 2 is greater than the maximum of 1" in result.output

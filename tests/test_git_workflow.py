@@ -197,16 +197,15 @@ def test_diff_removed_stream_is_breaking(history, run):
     root, steps = history
     write_tree(root, {"streams/web.yaml": "a.b:\n  schema_title: analytics/a2\n  destination_event_service: eventgate-analytics-external\n"
                       "  sample:\n    rate: 0.5\n  producers:\n    eventgate:\n      enrich:\n        ua: user-agent\n"})
+    # The `+enwiki` override of c.d still names it: a half-config stream, refused by lint rule SL002.
+    result = run("diff", "--root", root, "HEAD")
+    assert result.exit_code == 1
+    assert "overrides/production/en.yaml:3:5: error SL002 at +enwiki › c.d: `+enwiki` sets stream 'c.d'" in result.output
+    (root / "overrides/production/en.yaml").unlink()
     changes = diff_json(run, root, "HEAD")
     removed = [(c["realm"], c["path"], c["breaking"], c["wikis_summary"]) for c in changes
                if c["section"] == "streamconfigs" and c["stream"] == "c.d"]
-    # The `+enwiki` override of c.d still names it, so enwiki keeps a half-config stream.
-    assert removed == [
-        ("beta", [], "stream removed", "all 2 beta wikis"),
-        ("production", [], "stream removed", "all production wikis but enwiki"),
-        ("production", ["destination_event_service"], "destination_event_service changed", "enwiki"),
-        ("production", ["schema_title"], "schema_title changed", "enwiki"),
-    ]
+    assert removed == [("beta", [], "stream removed", "all 2 beta wikis"), ("production", [], "stream removed", "all 6 production wikis")]
 
 
 # explain --------------------------------------------------------------------------------------

@@ -28,12 +28,16 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=N
         from rich.markup import escape
 
         console = Console(file=stream, highlight=False)
+        current = None
         for d in diagnostics:
+            if d.location.file != current:
+                current = d.location.file
+                console.print(f"[bold underline]{escape(current)}[/]")
             colour = "red" if d.severity == ERROR else "yellow"
-            console.print(f"[bold]{escape(str(d.location))}[/]: [{colour}]{d.severity} {d.code}[/]"
+            console.print(f"  {d.location.line}:{d.location.column} [{colour}]{d.severity} {d.code}[/]"
                           + (f" at [cyan]{escape(' › '.join(d.path))}[/]" if d.path else "") + f": {escape(d.message)}")
             if d.hint:
-                console.print(f"    [dim]hint:[/] {escape(d.hint)}")
+                console.print(f"      [dim]hint:[/] {escape(d.hint)}")
     else:
         for d in diagnostics:
             stream.write(d.render() + "\n")
@@ -132,24 +136,54 @@ def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis
 
 @cli.command("validate")
 @root_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate_command(root: Path, fmt: str) -> None:
-    """Check every file against its schema and the repository's structure. Exit 0 when valid,
-    1 when not.
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gitlab"]), default="text", show_default=True,
+              help="gitlab: a GitLab Code Quality report.")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+@click.option("--schema-repo", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="An event schema repository (jsonschema-tools layout) to check schema_title against.")
+def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | None) -> None:
+    """Check every file against its schema, the repository's structure, and the lint rules
+    (`streamconf rules`). Exit 0 when valid, 1 when not (with --strict, also on warnings).
 
     \b
     Example:
-      streamconf validate --format json
+      streamconf validate --strict
+      streamconf validate --format gitlab > gl-code-quality-report.json
     """
     from .workflow import check
 
-    config, diagnostics = check(root)
-    print_diagnostics(diagnostics, fmt, sys.stdout if fmt == "json" else sys.stderr)
-    if config is None:
+    config, diagnostics = check(root, schema_repo)
+    if fmt == "gitlab":
+        from .report import gitlab_code_quality
+
+        click.echo(json.dumps(gitlab_code_quality(diagnostics), indent=1, ensure_ascii=False))
+    else:
+        print_diagnostics(diagnostics, fmt, sys.stdout if fmt == "json" else sys.stderr)
+    warnings = sum(d.severity != ERROR for d in diagnostics)
+    if config is None or strict and warnings:
         sys.exit(EXIT_INVALID)
     if fmt == "text":
         click.echo(f"valid: {len(config.realms)} realms, " +
-                   ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()))
+                   ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()) +
+                   (f"; {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""))
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List the lint rules that `validate` runs: id, severity, name and what each one finds.
+
+    \b
+    Example:
+      streamconf rules
+    """
+    from .lint import RULES
+
+    for rule in RULES.values():
+        if fmt == "markdown":
+            click.echo(f"### {rule.id} {rule.name} ({rule.severity})\n\n{rule.doc}\n")
+        else:
+            click.echo(f"{rule.id}  {rule.severity:<7}  {rule.name:<29} {rule.summary}")
 
 
 @cli.command("show")

@@ -13,7 +13,7 @@ from typing import Any
 
 from .compiler import ApiBody, RealmCompiler
 from .model import Config, Realm
-from .resolve import Value
+from .resolve import SETTINGS, Value, WikiClass
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
 BREAKING_SETTINGS = {
@@ -104,17 +104,38 @@ def _compare_maps(realm: str, section: str, old: dict, new: dict, old_bytes: dic
 _EMPTY = ApiBody({}, {})
 
 
+def changed_keys(before: RealmCompiler, after: RealmCompiler) -> set[tuple[str, str]]:
+    """(setting, key) pairs whose value differs between the two sides, in content or order."""
+    changed = set()
+    for setting in SETTINGS:
+        old, new = before.keys[setting], after.keys[setting]
+        for key in set(old) | set(new):
+            if key not in old or key not in new or json.dumps(old[key]) != json.dumps(new[key]):
+                changed.add((setting, key))
+    return changed
+
+
+def unchanged(old_class: WikiClass | None, new_class: WikiClass | None, changed: set[tuple[str, str]]) -> bool:
+    """Whether a wiki reads the same keys on both sides and none of them changed: then it is served
+    the same bundles, and nothing needs rendering."""
+    return old_class is not None and new_class is not None and old_class.steps == new_class.steps and not any(
+        (setting, step.key) in changed for setting, walk in zip(SETTINGS, old_class.steps) for step in walk)
+
+
 def diff_configs(base: Config, head: Config) -> ChangeSet:
     changes = ChangeSet(realms=head.realms)
     for realm in list(base.realms) + [name for name in head.realms if name not in base.realms]:
         before = RealmCompiler(base, realm) if realm in base.realms else None
         after = RealmCompiler(head, realm) if realm in head.realms else None
+        changed = changed_keys(before, after) if before and after else set()
         old_classes = {w: c for c in (before.classes() if before else []) for w in c.wikis}
         new_classes = {w: c for c in (after.classes() if after else []) for w in c.wikis}
         pairs: dict[tuple, list[str]] = {}
         for wiki in list(old_classes) + [w for w in new_classes if w not in old_classes]:
             pairs.setdefault((old_classes.get(wiki), new_classes.get(wiki)), []).append(wiki)
         for (old_class, new_class), wikis in pairs.items():
+            if unchanged(old_class, new_class, changed):
+                continue
             old_body = before.api_body(old_class) if old_class else _EMPTY
             new_body = after.api_body(new_class) if new_class else _EMPTY
             if old_body.data != new_body.data:

@@ -89,14 +89,7 @@ class Explainer:
 
     def source(self, setting: str, key: str, path: tuple) -> Source:
         layer: Layer = self.config.layer(self.realm, setting, key)
-        for fragment in layer.fragments:
-            within = get_path(get_path(fragment.document.value, fragment.path), path[:1])
-            if within is not _MISSING or not path:
-                location = fragment.document.location(fragment.path + path)
-                break
-        else:
-            location = layer.fragments[0].location if layer.fragments else Location(f"realm {layer.realm}")
-        return Source(layer.realm, setting, key, location, get_path(layer.value, path))
+        return Source(layer.realm, setting, key, layer.location(path), get_path(layer.value, path))
 
     def attribute(self, setting: str, path: tuple, effective: Value) -> tuple[list[Source], list[tuple[Source, str]]]:
         """The layers of `setting` that set `path` for this wiki, and those that do not take effect."""

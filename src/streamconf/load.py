@@ -53,6 +53,7 @@ class Document:
     file: str
     value: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    disabled: dict[int, set[str]] = field(default_factory=dict)  # line -> rule ids disabled there
 
     def location(self, path: Path_ = ()) -> Location:
         """Where `path` was written; the nearest enclosing key when the path itself has no mark."""
@@ -241,7 +242,24 @@ def parse_yaml(text: str, file: str) -> Document:
     finally:
         if parser is not None:
             parser.dispose()
-    return Document(file, builder.root, builder.marks)
+    return Document(file, builder.root, builder.marks, disabled_rules(text))
+
+
+_DISABLE = re.compile(r"#\s*streamconf:\s*disable(-next-line)?=([A-Za-z0-9_,\s-]+)")
+
+
+def disabled_rules(text: str) -> dict[int, set[str]]:
+    """Lines where rules are turned off by a comment: `# streamconf: disable=SL003` on the line
+    itself, or `# streamconf: disable-next-line=SL003` on the line before."""
+    if "streamconf:" not in text:
+        return {}
+    disabled: dict[int, set[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DISABLE.search(line)
+        if match:
+            rules = {rule.strip() for rule in match.group(2).split(",") if rule.strip()}
+            disabled.setdefault(number + (1 if match.group(1) else 0), set()).update(rules)
+    return disabled
 
 
 def decode(data: bytes, file: str) -> str:
@@ -274,9 +292,10 @@ def read_bytes(path: Path, file: str) -> bytes:
 
 # The repository's files ------------------------------------------------------------------------
 
+CONFIG_FILE = "streamconf.yaml"
 STREAM_DEFAULTS_FILE = "stream-defaults.yaml"
 EVENTLOGGING_FILE = "eventlogging.yaml"
-TOP_LEVEL_FILES = (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
+TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 TREES = ("realms", "streams", "overrides")
 YAML_SUFFIXES = (".yaml", ".yml")
 DBLIST_SUFFIX = ".dblist"

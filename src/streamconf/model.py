@@ -33,6 +33,24 @@ class Layer:
     value: Value
     fragments: list[Fragment] = field(default_factory=list)
 
+    def location(self, path: tuple = ()) -> Location:
+        """Where the value at `path` inside this layer was written; for () the layer's key. An
+        index into a list layer counts across its fragments, as the lists are joined."""
+        offset = 0
+        for fragment in self.fragments:
+            if not path:
+                return fragment.document.location(fragment.path[:1])
+            value = fragment.document.value
+            for part in fragment.path:
+                value = value[part]
+            if type(value) is dict and path[0] in value:
+                return fragment.document.location(fragment.path + path)
+            if type(value) is list and type(path[0]) is int:
+                if path[0] - offset < len(value):
+                    return fragment.document.location(fragment.path + (path[0] - offset,) + path[1:])
+                offset += len(value)
+        return self.fragments[0].location if self.fragments else Location(f"realm {self.realm}")
+
 
 @dataclass(frozen=True)
 class Realm:
@@ -47,11 +65,29 @@ class Realm:
         return frozenset(tag for tags in self.wikis.values() for tag in tags)
 
 
+WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
+SAMPLE_UNITS = ("pageview", "session", "device")
+STREAM_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*|eventlogging_[A-Za-z0-9]+"
+
+
+@dataclass(frozen=True)
+class RepositorySettings:
+    """The repository's own settings, from streamconf.yaml."""
+
+    disabled_rules: frozenset[str] = frozenset()
+    services: tuple[str, ...] = WIKIMEDIA_SERVICES
+    sample_units: tuple[str, ...] = SAMPLE_UNITS
+    stream_name_pattern: str = STREAM_NAME_PATTERN
+    schema_repository: str | None = None  # relative to the repository root
+    location: Location = Location("streamconf.yaml")
+
+
 @dataclass
 class Config:
     realms: dict[str, Realm]  # a realm comes after the realm it is built on
     layers: dict[str, dict[str, dict[str, Layer]]]  # realm -> setting -> key -> layer
     digest: str = ""
+    repository: RepositorySettings = field(default_factory=RepositorySettings)
 
     @property
     def root_realm(self) -> str:

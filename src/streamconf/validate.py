@@ -13,8 +13,8 @@ from typing import Any, Iterator
 
 from . import patterns
 from .diagnostics import ERROR, Diagnostic, Location, sort_key
-from .load import DBLIST_SUFFIX, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, Document, Sources
-from .model import Config, Fragment, Layer, Realm
+from .load import CONFIG_FILE, DBLIST_SUFFIX, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, Document, Sources
+from .model import Config, Fragment, Layer, Realm, RepositorySettings
 from .resolve import SETTINGS, Value, php_int_key
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -23,6 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
 
 SCHEMA_OF_KIND = {
+    "config": "config.schema.json",
     "realm": "realm.schema.json",
     "streams": "stream-map.schema.json",
     "stream_defaults": "stream-defaults.schema.json",
@@ -34,6 +35,8 @@ SCHEMA_OF_KIND = {
 def file_kind(file: str) -> str | None:
     """What a repository file holds, from where it is."""
     parts = PurePosixPath(file).parts
+    if file == CONFIG_FILE:
+        return "config"
     if file == STREAM_DEFAULTS_FILE:
         return "stream_defaults"
     if file == EVENTLOGGING_FILE:
@@ -131,6 +134,15 @@ def _schema_hint(error: Any, kind: str) -> str:
     return f"see schemas/{SCHEMA_OF_KIND[kind]}"
 
 
+def unknown_key_problem(realm: Realm, key: str) -> tuple[str, str] | None:
+    """(message, hint) when an override key names no wiki or tag of the realm (lint rule SL001)."""
+    name = key.removeprefix("+")
+    if key == "default" or name in realm.wikis or name in realm.tags:
+        return None
+    return (f"key {key!r}: {name!r} is neither a wiki nor a tag of realm {realm.name!r}",
+            did_you_mean(name, list(realm.wikis) + sorted(realm.tags)) or f"add it to realms/{realm.name}.yaml")
+
+
 def did_you_mean(name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=3)
     return f"did you mean {', '.join(close)}?" if close else ""
@@ -164,6 +176,25 @@ class _Checker:
         for file in self.sources.dblists:
             if len(PurePosixPath(file).parts) != 3 or not file.startswith("realms/"):
                 self.error(Location(file), "a dblist belongs in realms/<realm>/<tag>.dblist")
+
+    def settings(self) -> RepositorySettings:
+        documents = self.kinds["config"]
+        if not documents or documents[0].value is None:
+            return RepositorySettings()
+        document = documents[0]
+        value = document.value
+        defaults = RepositorySettings()
+        pattern = value.get("stream_name_pattern", defaults.stream_name_pattern)
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            self.error(document.location(("stream_name_pattern",)), f"stream_name_pattern is not a valid regular expression: {error}",
+                       path=("stream_name_pattern",))
+            pattern = defaults.stream_name_pattern
+        return RepositorySettings(frozenset(value.get("rules", {}).get("disable", ())),
+                        tuple(value.get("destination_event_services", defaults.services)),
+                        tuple(value.get("sample_units", defaults.sample_units)), pattern,
+                        value.get("schema_repository"), document.location())
 
     def realms(self) -> dict[str, Realm]:
         declared: dict[str, Realm] = {}
@@ -269,32 +300,28 @@ class _Checker:
                            did_you_mean(realm, realms) or f"declare it in realms/{realm}.yaml")
                 continue
             for key, settings in document.value.items():
-                if self.known_key(realms[realm], key, document, realm == root) and id(document) in usable:
+                if id(document) not in usable:  # never a layer, so lint cannot see its keys: check them here
+                    problem = unknown_key_problem(realms[realm], key)
+                    if problem:
+                        self.error(document.location((key,)), *problem, (key,), code="SL001")
+                elif self.root_default_allowed(realms[realm], key, document, realm == root):
                     for setting in settings:
                         self.add(layers, realm, setting, key, document, (key, setting))
         return layers
 
-    def known_key(self, realm: Realm, key: str, document: Document, is_root: bool) -> bool:
-        if key == "default":
-            if is_root:
-                self.error(document.location((key,)), f"`default` in the overrides of realm {realm.name!r}",
-                           "its defaults are streams/, stream-defaults.yaml and eventlogging.yaml", (key,))
-                return False
-            return True
-        name = key.removeprefix("+")
-        if name in realm.wikis or name in realm.tags:
-            return True
-        self.error(document.location((key,)), f"key {key!r}: {name!r} is neither a wiki nor a tag of realm {realm.name!r}",
-                   did_you_mean(name, list(realm.wikis) + sorted(realm.tags)) or f"add it to realms/{realm.name}.yaml",
-                   (key,), code="SC004")
-        return False
+    def root_default_allowed(self, realm: Realm, key: str, document: Document, is_root: bool) -> bool:
+        if key == "default" and is_root:
+            self.error(document.location((key,)), f"`default` in the overrides of realm {realm.name!r}",
+                       "its defaults are streams/, stream-defaults.yaml and eventlogging.yaml", (key,))
+            return False
+        return True
 
     def add(self, layers: dict, realm: str, setting: str, key: str, document: Document, path: tuple) -> None:
         value = document.value
         for part in path:
             value = value[part]
         if setting == "streams":
-            self.check_stream_keys(value, document, path)
+            value = self.valid_streams(value, document, path)
         layer = layers[realm][setting].get(key)
         if layer is None:
             layers[realm][setting][key] = Layer(realm, setting, key, value, [Fragment(document, path)])
@@ -313,20 +340,25 @@ class _Checker:
             layer.value = merged
         layer.fragments.append(Fragment(document, path))
 
-    def check_stream_keys(self, streams: dict, document: Document, path: tuple) -> None:
+    def valid_streams(self, streams: dict, document: Document, path: tuple) -> dict:
+        """The streams whose names can be used; the others are reported and left out."""
+        valid = {}
         for key, settings in streams.items():
             where = document.location(path + (key,))
-            if php_int_key(key) is not None:
-                key = settings["stream"]
-                if _CONTROL.search(key):
-                    self.error(where, f"stream name {key!r} contains a control character", path=path + (key,))
-            if patterns.is_pattern(key):
+            name = settings["stream"] if php_int_key(key) is not None else key
+            if _CONTROL.search(name):
+                self.error(where, f"stream name {name!r} contains a control character", path=path + (key,))
+                continue
+            if patterns.is_pattern(name):
                 try:
-                    patterns.parse(key)
+                    patterns.parse(name)
                 except patterns.PatternError as error:
-                    self.error(where, f"stream key {key} is not a valid PCRE pattern: {error}",
+                    self.error(where, f"stream key {name} is not a valid PCRE pattern: {error}",
                                "fix the pattern, or rename the stream so it does not start with '/'",
                                path + (key,), code="SC005")
+                    continue
+            valid[key] = settings
+        return valid
 
 
 def _at(fragment: Fragment) -> Value:
@@ -336,13 +368,16 @@ def _at(fragment: Fragment) -> Value:
     return value
 
 
-def validate(sources: Sources) -> tuple[Config | None, list[Diagnostic]]:
-    """The Config the sources describe, or None when there is an error; and every finding."""
+def validate(sources: Sources, partial: bool = False) -> tuple[Config | None, list[Diagnostic]]:
+    """The Config the sources describe, or None when there is an error; and every finding. With
+    `partial`, the Config built from the files that are valid is returned despite errors (so that
+    lint rules can report on it too)."""
     checker = _Checker(sources)
     checker.check_files()
+    settings = checker.settings()
     realms = checker.realms()
     layers = checker.layers(realms)
     diagnostics = sorted(checker.diagnostics, key=sort_key)
-    if any(d.severity == ERROR for d in diagnostics):
+    if any(d.severity == ERROR for d in diagnostics) and not partial:
         return None, diagnostics
-    return Config(realms, layers, sources.digest), diagnostics
+    return Config(realms, layers, sources.digest, settings), diagnostics

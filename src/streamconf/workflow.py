@@ -8,7 +8,7 @@ from typing import Sequence
 
 from . import GENERATOR
 from .compiler import Build, RealmCompiler, compile_config
-from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail
+from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail, sort_key
 from .emit import is_current, write_build
 from .diff import ChangeSet, diff_configs
 from .load import Sources, parse_files, read_sources
@@ -25,9 +25,15 @@ def read_repository(root: Path) -> Sources:
     return read_sources(root)
 
 
-def check(root: Path) -> tuple[Config | None, list[Diagnostic]]:
-    """Read and validate the repository at `root`."""
-    return validate(read_repository(root))
+def check(root: Path, schema_repository: Path | None = None) -> tuple[Config | None, list[Diagnostic]]:
+    """Read and validate the repository at `root`, then run every lint rule; the Config is None
+    when there is an error."""
+    from .lint import lint
+
+    config, diagnostics = validate(read_repository(root), partial=True)
+    broken = any(d.severity == ERROR for d in diagnostics)
+    diagnostics = sorted(diagnostics + lint(config, root, schema_repository=schema_repository, only_local=broken), key=sort_key)
+    return (None if any(d.severity == ERROR for d in diagnostics) else config), diagnostics
 
 
 def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
@@ -92,10 +98,15 @@ def snapshot(root: Path, ref: str | None = None) -> Snapshot:
     return Snapshot(parse_files(*gitrepo.files_at(checkout, commit)), label, commit.hexsha, False)
 
 
-def config_of(snapshot: Snapshot) -> tuple[Config, list[Diagnostic]]:
-    """The snapshot's validated Config; an invalid one raises with every error."""
+def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, list[Diagnostic]]:
+    """The snapshot's validated Config, checked by the lint rules that find errors; an invalid one
+    raises with every error."""
+    from .lint import lint
+
     config, diagnostics = validate(snapshot.sources)
-    if config is None:
+    if config is not None:
+        diagnostics = diagnostics + lint(config, root, (ERROR,))
+    if config is None or any(d.severity == ERROR for d in diagnostics):
         errors = [d for d in diagnostics if d.severity == ERROR]
         raise ConfigError([Diagnostic(Location(snapshot.label), "the config is not valid here", code="SC044")] + errors
                           if snapshot.commit and snapshot.dirty is False else errors)
@@ -108,7 +119,7 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
     if not force and not state.sources.diagnostics and is_current(out, source, GENERATOR):
         return CompileResult(out, None)
-    config, diagnostics = config_of(state)
+    config, diagnostics = config_of(state, root)
     select(config, realms, wikis)
     build = compile_config(config, realms or None, wikis or None)
     write_build(build, out, source, GENERATOR)
@@ -125,7 +136,7 @@ def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[Cha
         branch = gitrepo.default_branch(checkout)
         base = gitrepo.merge_base(checkout, branch).hexsha
     before, after = snapshot(root, base), snapshot(root, head)
-    return diff_configs(config_of(before)[0], config_of(after)[0]), before.label, after.label
+    return diff_configs(config_of(before, root)[0], config_of(after, root)[0]), before.label, after.label
 
 
 def show_config(config: Config, realm: str, wiki: str, stream: str | None, eventlogging: bool) -> Value:

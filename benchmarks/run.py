@@ -1,0 +1,188 @@
+"""`make bench`: time the installed program as whole processes on synthetic repositories at
+Wikimedia's size and at ten times that, and write the results into docs/benchmarks.md.
+
+Each repository is generated from a seed (tests/synthetic.py), committed to a fresh git repository
+with a second commit that changes one override (for `diff`), and every command is run several
+times. Reported: the median wall time and the largest peak resident memory of the runs. The
+bundles of each cold compile are hashed and checked against benchmarks/outputs.json, so a change
+that alters the output is caught here as well as by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT / "tests"))
+
+from synthetic import TEN_TIMES, WIKIMEDIA, Size, generate  # noqa: E402
+
+EXECUTABLE = Path(sys.executable).parent / "streamconf"
+WORK = PROJECT / "benchmarks" / "work"
+REPORT = PROJECT / "docs" / "benchmarks.md"
+HASHES = PROJECT / "benchmarks" / "outputs.json"
+START, END = "<!-- results: written by make bench -->", "<!-- end of results -->"
+
+SIZE_NAMES = ("wikimedia", "ten-times")
+# command -> (target at Wikimedia scale, target at ten times), seconds; None: no target.
+TARGETS = {
+    "--help": (0.15, None),
+    "validate": (0.5, 4.0),
+    "compile, cold": (1.0, 10.0),
+    "compile, nothing changed": (0.3, 2.0),
+    "compile, after a one-line edit": (None, None),
+    "diff, two commits": (2.0, 20.0),
+    "show one wiki": (None, None),
+}
+MEMORY_TARGET_MB = (200, 1024)
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org", *args], cwd=repo, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def prepare(name: str, size: Size, seed: int) -> Path:
+    repo = WORK / name
+    shutil.rmtree(repo, ignore_errors=True)
+    generate(repo, size, seed)
+    (repo / ".gitignore").write_text("/build/\n/out/\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Synthetic config")
+    edit(repo)
+    git(repo, "commit", "-q", "-am", "One override changed")
+    return repo
+
+
+def edit(repo: Path) -> None:
+    """Change one line: the first sample rate in the production overrides, toggled."""
+    target, line = next((path, line) for path in sorted((repo / "overrides" / "production").glob("*.yaml"))
+                        for line in path.read_text().splitlines() if "rate:" in line)
+    text = target.read_text()
+    new = line.replace("rate: 0.5", "rate: 0.25") if "rate: 0.5" in line else line.split("rate:")[0] + "rate: 0.5"
+    target.write_text(text.replace(line, new, 1))
+
+
+def bundles_digest(out: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(out.rglob("*.json")):
+        if path.name != "manifest.json":
+            digest.update(str(path.relative_to(out)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def measure(name: str, repo: Path, runs: int) -> tuple[dict[str, tuple[float, float]], str]:
+    exe = str(EXECUTABLE)
+    out = repo / "out"
+    wiki = next(iter(_wikis(repo)))
+    results: dict[str, list[tuple[float, float]]] = {key: [] for key in TARGETS}
+    digest = ""
+    for _ in range(runs):
+        results["--help"].append(run([exe, "--help"], repo))
+        results["validate"].append(run([exe, "validate", "--root", "."], repo))
+        shutil.rmtree(out, ignore_errors=True)
+        results["compile, cold"].append(run([exe, "compile", "--root", ".", "--out", "out"], repo))
+        digest = digest or bundles_digest(out)
+        results["compile, nothing changed"].append(run([exe, "compile", "--root", ".", "--out", "out"], repo))
+        edit(repo)
+        results["compile, after a one-line edit"].append(run([exe, "compile", "--root", ".", "--out", "out"], repo))
+        git(repo, "checkout", "-q", "--", ".")
+        results["diff, two commits"].append(run([exe, "diff", "HEAD~1", "HEAD", "--root", ".", "--format", "json"], repo))
+        results["show one wiki"].append(run([exe, "show", wiki, "--root", "."], repo))
+        print(f"  {name}: run done", flush=True)
+    summary = {key: (statistics.median(w for w, _ in runs_), max(m for _, m in runs_)) for key, runs_ in results.items()}
+    return summary, digest
+
+
+def _wikis(repo: Path) -> list[str]:
+    import yaml
+
+    return list(yaml.safe_load((repo / "realms" / "production.yaml").read_text())["wikis"])
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), 0)
+    return (f"{model}, {os.cpu_count()} cores, {memory} GiB memory; Linux {platform.release()}; "
+            f"Python {platform.python_version()}")
+
+
+def table(results: dict[str, dict[str, tuple[float, float]]]) -> str:
+    names = list(results)
+    lines = ["| command | " + " | ".join(f"{name}: median wall (target)" for name in names) + " |",
+             "| --- | " + " | ".join("---" for _ in names) + " |"]
+    verdicts = []
+    for command, targets in TARGETS.items():
+        cells = []
+        for name in names:
+            wall = results[name][command][0]
+            target = targets[SIZE_NAMES.index(name)]
+            mark = "" if target is None else (" ✅" if wall <= target else " ❌")
+            cells.append(f"{wall:.2f} s" + ("" if target is None else f" (≤ {target:g} s){mark}"))
+            if target is not None and wall > target:
+                verdicts.append(f"{command} at {name}: {wall:.2f} s, target {target:g} s ({wall / target:.1f}×)")
+        lines.append(f"| `{command}` | " + " | ".join(cells) + " |")
+    peaks = []
+    for name in names:
+        peak = max(memory for _, memory in results[name].values())
+        target = MEMORY_TARGET_MB[SIZE_NAMES.index(name)]
+        peaks.append(f"{peak:.0f} MB (≤ {target} MB)" + (" ✅" if peak <= target else " ❌"))
+        if peak > target:
+            verdicts.append(f"peak memory at {name}: {peak:.0f} MB, target {target} MB")
+    lines.append("| peak memory, any command | " + " | ".join(peaks) + " |")
+    return "\n".join(lines) + "\n\n" + ("Missed: " + "; ".join(verdicts) + "." if verdicts else "Every target is met.") + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="wikimedia,ten-times")
+    args = parser.parse_args()
+    sizes = {"wikimedia": (WIKIMEDIA, args.runs + 2), "ten-times": (TEN_TIMES, args.runs)}
+    expected = json.loads(HASHES.read_text())
+    results, problems = {}, []
+    started = time.perf_counter()
+    for name in args.sizes.split(","):
+        size, runs = sizes[name]
+        print(f"{name}: generating", flush=True)
+        repo = prepare(name, size, seed=1)
+        results[name], digest = measure(name, repo, runs)
+        if digest != expected.get(name):
+            problems.append(f"{name}: the bundles' digest is {digest}, expected {expected.get(name)}")
+    report = REPORT.read_text() if REPORT.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    body = (f"{START}\nMachine: {machine()}.\n\nCommand: `make bench` ({time.perf_counter() - started:.0f} s). "
+            f"Runs per command: {sizes['wikimedia'][1]} at Wikimedia scale, {sizes['ten-times'][1]} at ten times.\n\n"
+            f"{table(results)}\n{END}")
+    REPORT.write_text(report.split(START)[0] + body + report.split(END, 1)[1])
+    print(table(results))
+    if problems:
+        raise SystemExit("\n".join(problems))
+    print("bundles identical to benchmarks/outputs.json")
+
+
+if __name__ == "__main__":
+    main()
