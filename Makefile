@@ -11,9 +11,12 @@ STREAMCONF_GOLDEN ?= ../shared/golden
 
 .PHONY: build test fuzz bench pipeline pipeline-scenarios clean
 
+# Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every run would
+# otherwise compile the package from source.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e '.[test]'
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 build: $(STAMP)
@@ -29,6 +32,7 @@ fuzz: $(STAMP)
 
 # Time the installed program on synthetic repositories; writes docs/benchmarks.md.
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/run.py
 
 # Run .gitlab-ci.yml locally, jobs in this shell. Needs node/npm and rsync (apt-get install rsync).

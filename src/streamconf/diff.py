@@ -161,10 +161,7 @@ def describe_wikis(wikis: set[str], realm: Realm | None, realm_name: str, limit:
         rest = everyone - wikis
         if not rest:
             return f"all {len(everyone):,} {realm_name} wikis"
-        members: dict[str, set[str]] = {}
-        for wiki, tags in realm.wikis.items():
-            for tag in tags:
-                members.setdefault(tag, set()).add(wiki)
+        members = realm.members
         for tag in sorted(members):
             if members[tag] == wikis:
                 return f"the {len(wikis):,} `{tag}` wikis"

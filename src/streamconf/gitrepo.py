@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import git
 
-from .diagnostics import ConfigError, Diagnostic, Location, UsageError, fail
-from .load import EVENTLOGGING_FILE, MAX_FILE_BYTES, STREAM_DEFAULTS_FILE, TREES, is_input_file
+from .diagnostics import Diagnostic, Location, UsageError, fail
+from .gitstate import CONFIG_PATHS
+from .load import MAX_FILE_BYTES, is_input_file
 
 _SYMLINK_MODE = 0o120000
-CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,6 @@ def files_at(checkout: Checkout, commit: git.Commit) -> tuple[dict[str, bytes], 
     return files, diagnostics
 
 
-def head(checkout: Checkout) -> tuple[str | None, bool]:
-    """The commit checked out (None before the first commit) and whether the config files in the
-    working tree differ from it, untracked files included."""
-    try:
-        sha = checkout.repo.head.commit.hexsha
-    except ValueError:
-        sha = None
-    status = checkout.repo.git.status("--porcelain", "--untracked-files=all", "--", *checkout.config_paths())
-    return sha, bool(status.strip())
-
-
 def default_branch(checkout: Checkout) -> str:
     """origin's default branch if known, else main or master."""
     repo = checkout.repo
@@ -152,10 +142,5 @@ def blame(checkout: Checkout, file: str, line: int) -> Revision | None:
     sha = output.split(" ", 1)[0]
     if set(sha) == {"0"}:
         return None
-    from datetime import datetime, timezone
     date = datetime.fromtimestamp(int(fields.get("author-time", "0")), timezone.utc).isoformat()
     return Revision(sha, fields.get("author", ""), date, fields.get("summary", ""))
-
-
-def check_error(error: git.GitCommandError) -> ConfigError:
-    return fail(Location("git"), f"git failed: {error.stderr.strip() or error}", "check the repository", code="SC043")

@@ -370,24 +370,25 @@ def pattern_overlap(context: Context) -> Iterator[Finding]:
     of two matching patterns the first in file order wins, so moving a file changes the result."""
     for view in context.realms:
         keys = view.compiler.keys["streams"]
-        exact = sorted({n for value in keys.values() for n in stream_entries(value) if not patterns.is_pattern(n)})
+        exact = {n for value in keys.values() for n in stream_entries(value) if not patterns.is_pattern(n)}
         names = sorted(set(exact) | {n for value in view.compiler.keys["eventlogging_streams"].values() for n in names_of(value)})
         ordered = list(dict.fromkeys(n for value in keys.values() for n in stream_entries(value) if patterns.is_pattern(n)))
         owners: dict[str, Layer] = {}
         for layer in context.config.layers.get(view.name, {}).get("streams", {}).values():
             for name in stream_entries(layer.value):
                 owners.setdefault(name, layer)
+        matching = {pattern: [n for n in names if _matches(pattern, n)] for pattern in ordered}
         for index, pattern in enumerate(ordered):
             layer = owners.get(pattern)
             if layer is None:  # declared by the base realm, and reported there
                 continue
-            matched = [n for n in exact if _matches(pattern, n)]
+            matched = [n for n in matching[pattern] if n in exact]
             if matched:
                 yield Finding(layer.location((pattern,)), f"pattern {pattern} matches the stream{'s' if len(matched) > 1 else ''} "
                               f"{', '.join(matched[:3])} declared by name, whose own key wins",
                               "narrow the pattern, or rename the stream", (layer.key, pattern))
             for earlier in ordered[:index]:
-                both = [n for n in names if _matches(earlier, n) and _matches(pattern, n)]
+                both = sorted(set(matching[earlier]) & set(matching[pattern]))
                 if both:
                     yield Finding(layer.location((pattern,)), f"patterns {earlier} and {pattern} both match {both[0]}: "
                                   f"the first in order ({earlier}) wins", "make the patterns disjoint", (layer.key, pattern))
@@ -409,9 +410,9 @@ def unresolved_eventlogging_name(context: Context) -> Iterator[Finding]:
     for view in context.realms:
         missing: dict[str, set[str]] = {}
         for wiki_class in view.compiler.classes():
-            body = view.compiler.api_body(wiki_class)
+            entries, _ = view.compiler.stream_entries(view.compiler.setting(wiki_class, "streams"))
             for name in names_of(view.compiler.setting(wiki_class, "eventlogging_streams")):
-                if find_stream(body.configs, name, lambda *_: None) is None:
+                if find_stream(entries, name, lambda *_: None) is None:
                     missing.setdefault(name, set()).update(wiki_class.wikis)
         for name, wikis in sorted(missing.items()):
             layer = next(layer for layer in _name_layers(context, view.name) if name in names_of(layer.value))

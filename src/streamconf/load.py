@@ -380,14 +380,20 @@ def read_files(root: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
     return files, diagnostics
 
 
-def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = None) -> Sources:
-    """Parse input files given as bytes, from a directory or a git tree alike; a file that fails
-    is reported and the rest still parsed. The digest covers every path and its bytes."""
-    sources = Sources(diagnostics=list(diagnostics or ()))
+def files_digest(files: dict[str, bytes]) -> str:
+    """A digest of every input path and its bytes."""
     digest = hashlib.sha256()
     for file in sorted(files):
+        digest.update(f"{file}\0{len(files[file])}\0".encode() + files[file])
+    return digest.hexdigest()
+
+
+def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = None) -> Sources:
+    """Parse input files given as bytes, from a directory or a git tree alike; a file that fails
+    is reported and the rest still parsed."""
+    sources = Sources(diagnostics=list(diagnostics or ()), digest=files_digest(files))
+    for file in sorted(files):
         data = files[file]
-        digest.update(f"{file}\0{len(data)}\0".encode() + data)
         try:
             if len(data) > MAX_FILE_BYTES:
                 raise _error(file, 0, 0, f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
@@ -399,7 +405,6 @@ def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = 
                 sources.documents[file] = parse_yaml(text, file)
         except ConfigError as error:
             sources.diagnostics.extend(error.diagnostics)
-    sources.digest = digest.hexdigest()
     return sources
 
 

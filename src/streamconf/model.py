@@ -64,6 +64,15 @@ class Realm:
     def tags(self) -> frozenset[str]:
         return frozenset(tag for tags in self.wikis.values() for tag in tags)
 
+    @cached_property
+    def members(self) -> dict[str, frozenset[str]]:
+        """tag -> the wikis that have it."""
+        members: dict[str, set[str]] = {}
+        for wiki, tags in self.wikis.items():
+            for tag in tags:
+                members.setdefault(tag, set()).add(wiki)
+        return {tag: frozenset(wikis) for tag, wikis in members.items()}
+
 
 WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
 SAMPLE_UNITS = ("pageview", "session", "device")

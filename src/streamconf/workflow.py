@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -11,17 +12,21 @@ from .compiler import Build, RealmCompiler, compile_config
 from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail, sort_key
 from .emit import is_current, write_build
 from .diff import ChangeSet, diff_configs
-from .load import Sources, parse_files, read_sources
+from .load import Sources, files_digest, parse_files, read_files, read_sources
 from .model import Config
 from .render import find_stream, stream_config, stream_entries
 from .resolve import Value
 from .validate import did_you_mean, validate
 
 
-def read_repository(root: Path) -> Sources:
+def require_directory(root: Path) -> None:
     if not root.is_dir():
         raise fail(Location(str(root)), "the config repository does not exist or is not a directory",
                    "name the repository with --root", code="SC030")
+
+
+def read_repository(root: Path) -> Sources:
+    require_directory(root)
     return read_sources(root)
 
 
@@ -70,32 +75,39 @@ class CompileResult:
 
 @dataclass
 class Snapshot:
-    """The repository's sources as the working tree or one commit has them."""
+    """The repository's input files as the working tree or one commit has them; parsed only
+    when asked, since an up-to-date check needs only their digest."""
 
-    sources: Sources
+    files: dict[str, bytes]
+    unreadable: list[Diagnostic]
     label: str
     commit: str | None  # None outside git or before the first commit
     dirty: bool | None  # whether the working tree's config differs from the commit
 
+    @cached_property
+    def sources(self) -> Sources:
+        return parse_files(self.files, self.unreadable)
+
     @property
     def source(self) -> dict:
-        return {"digest": "sha256:" + self.sources.digest, "commit": self.commit, "dirty": self.dirty}
+        return {"digest": "sha256:" + files_digest(self.files), "commit": self.commit, "dirty": self.dirty}
 
 
 def snapshot(root: Path, ref: str | None = None) -> Snapshot:
     """The working tree (ref None), or the commit `ref` names, read from git without touching
     the working tree."""
+    if ref is None:
+        from .gitstate import working_tree
+
+        require_directory(root)
+        commit, dirty = working_tree(root)
+        return Snapshot(*read_files(root), "the working tree", commit, dirty)
     from . import gitrepo
 
-    if ref is None:
-        sources = read_repository(root)
-        checkout = gitrepo.open_checkout(root)
-        commit, dirty = gitrepo.head(checkout) if checkout else (None, None)
-        return Snapshot(sources, "the working tree", commit, dirty)
     checkout = gitrepo.require_checkout(root)
     commit = gitrepo.commit_of(checkout, ref)
     label = commit.hexsha[:10] if commit.hexsha.startswith(ref) else f"{ref} ({commit.hexsha[:10]})"
-    return Snapshot(parse_files(*gitrepo.files_at(checkout, commit)), label, commit.hexsha, False)
+    return Snapshot(*gitrepo.files_at(checkout, commit), label, commit.hexsha, False)
 
 
 def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, list[Diagnostic]]:
@@ -117,7 +129,7 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
                        force: bool = False, ref: str | None = None) -> CompileResult:
     state = snapshot(root, ref)
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
-    if not force and not state.sources.diagnostics and is_current(out, source, GENERATOR):
+    if not force and not state.unreadable and is_current(out, source, GENERATOR):
         return CompileResult(out, None)
     config, diagnostics = config_of(state, root)
     select(config, realms, wikis)
