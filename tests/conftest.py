@@ -109,8 +109,8 @@ def read_json(path: Path):
 
 def copy_project_config(destination: Path) -> Path:
     """The repository's own config, copied without build output."""
-    for name in ("realms", "streams", "overrides"):
+    for name in ("realms", "streams", "overrides", "tests/fixtures/event-schemas"):
         shutil.copytree(PROJECT / name, destination / name)
-    for name in ("stream-defaults.yaml", "eventlogging.yaml"):
+    for name in ("streamconf.yaml", "stream-defaults.yaml", "eventlogging.yaml"):
         shutil.copy(PROJECT / name, destination / name)
     return destination

@@ -115,6 +115,8 @@ def test_schema_titles_against_a_schema_repository(tmp_path: Path):
         "streams/a.yaml:11:3: warning SL013 at default › g.h › schema_title: schema test/unmaterialized: version 1.1.0 is not materialised "
         "(test/unmaterialized/1.1.0.yaml is missing)"]
     assert findings(tmp_path / "three", files, "SL012") == [], "no schema repository, no check"
+    missing = findings(tmp_path / "four", {**files, "streamconf.yaml": "schema_repository: nowhere\n"}, "SL012")
+    assert len(missing) == 1 and "has no jsonschema/ directory" in missing[0]
 
 
 def test_disabling_rules_per_repository_and_per_line(tmp_path: Path, run):

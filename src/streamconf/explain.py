@@ -181,7 +181,8 @@ class Explainer:
                     explanation.note = (f"stream defaults are applied item by item: the stream's {show(own)} over the "
                                         f"default {show(default)} gives {show(value)}")
                 else:
-                    explanation.shadowed += [(source, "the stream's own value replaces the stream default")
+                    explanation.shadowed += [(source, f"the stream default {show(source.value)} at {source.location} "
+                                                      f"(`{source.key}`) is replaced by the stream's own value")
                                              for source in defaults_setters]
         else:
             explanation.setters, explanation.shadowed = self.attribute_with_values("stream_defaults", path)

@@ -461,6 +461,10 @@ def unknown_schema(context: Context) -> Iterator[Finding]:
     repository = context.schema_repository
     if repository is None:
         return
+    if not (repository / "jsonschema").is_dir():
+        yield Finding(context.settings.location, f"the schema repository {repository} has no jsonschema/ directory",
+                      "name a checkout of the event schema repository", ("schema_repository",))
+        return
     titles = _schema_titles(repository)
     for layer, path, title in _setting_values(context, "schema_title"):
         if title not in titles:
