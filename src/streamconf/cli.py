@@ -48,6 +48,10 @@ def root_option(function):
                         show_default=True, help="The config repository to work on.")(function)
 
 
+def realm_option(function):
+    return click.option("--realm", default=None, help="The realm [default: the repository's root realm].")(function)
+
+
 class _Commands(click.Group):
     """Turns every failure into a message and an exit code: no traceback reaches a user."""
 
@@ -190,7 +194,7 @@ def rules_command(fmt: str) -> None:
 @click.argument("wiki")
 @click.argument("stream", required=False)
 @root_option
-@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+@realm_option
 @click.option("--eventlogging", is_flag=True, help="Show what EventLogging embeds instead of the API body.")
 def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, eventlogging: bool) -> None:
     """Print a wiki's effective config as JSON: the `action=streamconfigs` body, or one stream's
@@ -260,7 +264,7 @@ def print_styled(rows: list[tuple[str, str]]) -> None:
 @click.argument("stream")
 @click.argument("setting", required=False)
 @root_option
-@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+@realm_option
 @click.option("--blame", is_flag=True, help="Add the commit, author and date that last changed each line.")
 def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, blame: bool) -> None:
     """For every value of a stream's effective config on a wiki: which layer set it (file:line,
@@ -281,7 +285,7 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
 @click.argument("stream")
 @root_option
 @click.option("--wiki", default=None, help="Only changes that reach this wiki.")
-@click.option("--realm", default=None, help="The realm [default: the repository's root realm].")
+@realm_option
 def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) -> None:
     """The history of a stream's effective config: the commits where it changed (on WIKI, or on
     any wiki), oldest first, with what changed.

@@ -445,11 +445,15 @@ def sample_unit(context: Context) -> Iterator[Finding]:
     default; `sample_units` in streamconf.yaml).
 
     A client that does not know the unit does not sample: it sends every event or none."""
-    units = context.settings.sample_units
-    for layer, path, unit in _setting_values(context, "sample.unit"):
-        if unit not in units:
-            yield Finding(layer.location(path), f"sample.unit {show(unit)} is not a unit the clients support ({', '.join(units)})",
-                          did_you_mean(str(unit), units) or "use one of them", (layer.key,) + path)
+    yield from _one_of(context, "sample.unit", context.settings.sample_units, "a unit the clients support")
+
+
+def _one_of(context: Context, name: str, allowed: tuple[str, ...], what: str) -> Iterator[Finding]:
+    """A finding for every value of the setting `name` that is not in `allowed`."""
+    for layer, path, value in _setting_values(context, name):
+        if value not in allowed:
+            yield Finding(layer.location(path), f"{name} {show(value)} is not {what} ({', '.join(allowed)})",
+                          did_you_mean(str(value), allowed) or "use one of them", (layer.key,) + path)
 
 
 @rule("SL012", "unknown-schema", ERROR, local=True)
@@ -517,11 +521,7 @@ def unknown_destination(context: Context) -> Iterator[Finding]:
     (`destination_event_services` in streamconf.yaml; Wikimedia's EventGate services by default).
 
     Producers send events to that service; an unknown one loses them."""
-    services = context.settings.services
-    for layer, path, service in _setting_values(context, "destination_event_service"):
-        if service not in services:
-            yield Finding(layer.location(path), f"destination_event_service {show(service)} is not a configured service",
-                          did_you_mean(str(service), services) or f"services: {', '.join(services)}", (layer.key,) + path)
+    yield from _one_of(context, "destination_event_service", context.settings.services, "a configured service")
 
 
 @rule("SL015", "stream-name", WARNING, local=True)
