@@ -1,4 +1,3 @@
 """Run the CLI in-process, for profilers: pyinstrument benchmarks/drive.py compile --root DIR."""
-import sys
 from streamconf.cli import main
 main()

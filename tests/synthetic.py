@@ -89,7 +89,6 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
         language = languages[index // len(FAMILIES)]
         wikis[f"{language}{family}"] = [language, family]
     groups, sections, flags, members = _tags(rng, sorted(wikis), size.tags)
-    tags = groups + sections + flags
     files["realms/production.yaml"] = _dump({"dblists": flags + groups + sections, "wikis": wikis})
     for tag, listed in members.items():
         files[f"realms/production/{tag}.dblist"] = "".join(f"{wiki}\n" for wiki in listed)

@@ -10,7 +10,6 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 
 from conftest import read_json, tree_digest, write_tree
 from streamconf import emit

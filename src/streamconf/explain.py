@@ -19,7 +19,7 @@ from .model import Config, Layer
 from .render import find_stream, stream_config, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, TAG, WIKI, Step, Value, applicable_keys, is_array, resolve_setting
 
-_MISSING: Any = object()
+MISSING: Any = object()
 
 
 @dataclass
@@ -50,7 +50,7 @@ def get_path(value: Value, path: tuple) -> Value:
         elif type(value) is list and isinstance(part, int) and part < len(value):
             value = value[part]
         else:
-            return _MISSING
+            return MISSING
     return value
 
 
@@ -95,7 +95,7 @@ class Explainer:
         """The layers of `setting` that set `path` for this wiki, and those that do not take effect."""
         walk = self.walk(setting)
         keys = self.keys[setting]
-        candidates = [step for step in walk if get_path(keys[step.key], path) is not _MISSING]
+        candidates = [step for step in walk if get_path(keys[step.key], path) is not MISSING]
         setters = []
         for step in candidates:
             trial = dict(keys)
@@ -136,7 +136,7 @@ class Explainer:
         applying = [self.wiki, "+" + self.wiki] + [p + tag for tag in self.tags for p in ("", "+")] + [DEFAULT]
         found = []
         for key in applying:
-            if key in read or key not in self.keys[setting] or get_path(self.keys[setting][key], path) is _MISSING:
+            if key in read or key not in self.keys[setting] or get_path(self.keys[setting][key], path) is MISSING:
                 continue
             source = self.source(setting, key, path)
             this = f"`{key}` value {show(source.value)} at {source.location} is not read"
@@ -167,14 +167,14 @@ class Explainer:
     def explain_leaf(self, key: str, settings: dict, defaults: Value, path: tuple, value: Value) -> Explanation:
         explanation = Explanation(path, value)
         own = get_path(settings, path)
-        default = get_path(defaults, path) if is_array(defaults) else _MISSING
+        default = get_path(defaults, path) if is_array(defaults) else MISSING
         if path == ("stream",):
             explanation.note = f"set by the compiler to the stream key {show(key)}"
-        elif path[0] == "topics" and own is _MISSING and default in (_MISSING, None):
+        elif path[0] == "topics" and own is MISSING and default in (MISSING, None):
             explanation.note = "made by the compiler from topic_prefixes and the stream name"
-        elif own is not _MISSING:
+        elif own is not MISSING:
             explanation.setters, explanation.shadowed = self.attribute_with_values("streams", (key,) + path)
-            if default is not _MISSING:
+            if default is not MISSING:
                 defaults_setters, _ = self.attribute_with_values("stream_defaults", path)
                 if type(own) is list and type(default) is list and len(own) < len(default):
                     explanation.setters += defaults_setters

@@ -18,7 +18,7 @@ from . import patterns
 from .compiler import RealmCompiler
 from .diagnostics import ERROR, WARNING, Diagnostic, Location, sort_key
 from .diff import describe_wikis
-from .explain import _MISSING, get_path, leaves, show
+from .explain import MISSING, get_path, leaves, show
 from .model import Config, Layer
 from .render import find_stream, names_of, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, SETTINGS, TAG, WIKI, Step, Value, resolve_setting
@@ -170,10 +170,10 @@ def _ineffective(context: Context, value_kind: object) -> Iterator[Finding]:
                 resolved = resolve_setting(view.compiler.keys[setting], walk)
                 for path, _ in targets:
                     winning = get_path(resolved, path)
-                    if winning is value_kind or winning is _MISSING:
+                    if winning is value_kind or winning is MISSING:
                         continue
                     later = walk[walk.index(step) + 1:]
-                    source = next((s for s in later if get_path(view.compiler.keys[setting][s.key], path) is not _MISSING), None)
+                    source = next((s for s in later if get_path(view.compiler.keys[setting][s.key], path) is not MISSING), None)
                     where = f"the `{source.key}` value {show(winning)} at {context.layer(view.name, setting, source.key).location(path)}" \
                         if source else f"the value {show(winning)}"
                     what = "does not hold" if value_kind is False else "counts as unset"
@@ -252,8 +252,8 @@ def tag_order(context: Context) -> Iterator[Finding]:
                     first_leaves = dict(setting_leaves(setting, keys[first.key]))
                     for second in plus[index + 1:]:
                         for path, leaf in setting_leaves(setting, keys[second.key]):
-                            other = first_leaves.get(path, _MISSING)
-                            if other is not _MISSING and type(other) is not list and show(other) != show(leaf):
+                            other = first_leaves.get(path, MISSING)
+                            if other is not MISSING and type(other) is not list and show(other) != show(leaf):
                                 conflicts.setdefault(("plus", first.key, second.key, path), set()).update(wikis)
             for (kind, first, second, path), wikis in sorted(conflicts.items(), key=lambda item: item[0][:3] + (str(item[0][3]),)):
                 layer = context.layer(view.name, setting, second)
@@ -285,7 +285,7 @@ def short_list(context: Context) -> Iterator[Finding]:
                 for path in list_paths:
                     own, default = get_path(settings, path), get_path(defaults, path)
                     if type(own) is list and len(own) < len(default):
-                        source = next(s for s in streams_walk if get_path(view.compiler.keys["streams"][s.key], (name,) + path) is not _MISSING)
+                        source = next(s for s in streams_walk if get_path(view.compiler.keys["streams"][s.key], (name,) + path) is not MISSING)
                         result = own + default[len(own):]
                         seen.setdefault((name, path, source.key, show(own), show(default), show(result)), set()).update(wikis)
         for (name, path, key, own, default, result), wikis in sorted(seen.items()):
