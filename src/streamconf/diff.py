@@ -157,19 +157,21 @@ def describe_wikis(wikis: set[str], realm: Realm | None, realm_name: str, limit:
     if len(wikis) == 1:
         return next(iter(wikis))
     if realm is not None:
-        everyone = set(realm.wikis)
-        rest = everyone - wikis
-        if not rest:
-            return f"all {len(everyone):,} {realm_name} wikis"
-        members = realm.members
-        for tag in sorted(members):
-            if members[tag] == wikis:
+        # Tags are compared by size first: a wiki set is described without walking all wikis.
+        total = len(realm.wikis)
+        if len(wikis) == total:
+            return f"all {total:,} {realm_name} wikis"
+        for tag in realm.tags_by_size.get(len(wikis), ()):
+            if realm.members[tag] == wikis:
                 return f"the {len(wikis):,} `{tag}` wikis"
-        for tag in sorted(members):
-            if members[tag] == rest and len(rest) > 1:
-                return f"all but the {len(rest):,} `{tag}` wikis"
-        if len(rest) <= limit:
-            return f"all {realm_name} wikis but {', '.join(sorted(rest))}"
+        left = total - len(wikis)
+        if left > 1 and left in realm.tags_by_size or left <= limit:
+            rest = set(realm.wikis) - wikis
+            for tag in realm.tags_by_size.get(left, ()) if left > 1 else ():
+                if realm.members[tag] == rest:
+                    return f"all but the {left:,} `{tag}` wikis"
+            if left <= limit:
+                return f"all {realm_name} wikis but {', '.join(sorted(rest))}"
     names = sorted(wikis)
     if len(names) <= limit:
         return ", ".join(names)

@@ -274,33 +274,32 @@ def short_list(context: Context) -> Iterator[Finding]:
     `topic_prefixes: [west.]` over the default `[eqiad., codfw.]` gives `[west., codfw.]`."""
     for view in context.realms:
         seen: dict[tuple, set[str]] = {}
-        for walks_key, wikis in _body_walks(view).items():
-            streams_walk, defaults_walk = walks_key
-            defaults = resolve_setting(view.compiler.keys["stream_defaults"], defaults_walk)
+        compiler = view.compiler
+        short: dict[tuple[str, int, int], list[tuple]] = {}  # (stream, id(settings), id(defaults)) -> findings
+        for wiki_class in compiler.classes():
+            defaults = compiler.setting(wiki_class, "stream_defaults")
             if type(defaults) is not dict:
                 continue
             list_paths = [path for path, leaf in leaves(defaults) if type(leaf) is list]
-            entries = stream_entries(resolve_setting(view.compiler.keys["streams"], streams_walk))
-            for name, settings in entries.items():
-                for path in list_paths:
-                    own, default = get_path(settings, path), get_path(defaults, path)
-                    if type(own) is list and len(own) < len(default):
-                        source = next(s for s in streams_walk if get_path(view.compiler.keys["streams"][s.key], (name,) + path) is not MISSING)
-                        result = own + default[len(own):]
-                        seen.setdefault((name, path, source.key, show(own), show(default), show(result)), set()).update(wikis)
+            streams_walk = wiki_class.walk("streams")
+            for name, settings in compiler.stream_entries(compiler.setting(wiki_class, "streams"))[0].items():
+                cache_key = (name, id(settings), id(defaults))
+                if cache_key not in short:
+                    short[cache_key] = []
+                    for path in list_paths:
+                        own, default = get_path(settings, path), get_path(defaults, path)
+                        if type(own) is list and len(own) < len(default):
+                            short[cache_key].append((path, own, default))
+                for path, own, default in short[cache_key]:
+                    source = next(s for s in streams_walk if get_path(compiler.keys["streams"][s.key], (name,) + path) is not MISSING)
+                    result = own + default[len(own):]
+                    seen.setdefault((name, path, source.key, show(own), show(default), show(result)), set()).update(wiki_class.wikis)
         for (name, path, key, own, default, result), wikis in sorted(seen.items()):
             layer = context.layer(view.name, "streams", key)
             yield Finding(layer.location((name,) + path),
                           f"{name} sets {'.'.join(map(str, path))} to {own}, shorter than the default {default}: "
                           f"lists are replaced item by item, so it is {result} on {context.wikis(wikis, view.name)}",
                           "list every item the stream should have", (key, name) + path)
-
-
-def _body_walks(view: RealmView) -> dict[tuple, set[str]]:
-    pairs: dict[tuple, set[str]] = {}
-    for wiki_class in view.compiler.classes():
-        pairs.setdefault((wiki_class.walk("streams"), wiki_class.walk("stream_defaults")), set()).update(wiki_class.wikis)
-    return pairs
 
 
 _QUANTIFIER = re.compile(r"[*+]|\{\d*,\}")
@@ -377,7 +376,10 @@ def pattern_overlap(context: Context) -> Iterator[Finding]:
         for layer in context.config.layers.get(view.name, {}).get("streams", {}).values():
             for name in stream_entries(layer.value):
                 owners.setdefault(name, layer)
-        matching = {pattern: [n for n in names if _matches(pattern, n)] for pattern in ordered}
+        matching = {}
+        for pattern in ordered:
+            prefix = patterns.required_prefix(pattern)
+            matching[pattern] = [n for n in names if n.startswith(prefix) and _matches(pattern, n)]
         for index, pattern in enumerate(ordered):
             layer = owners.get(pattern)
             if layer is None:  # declared by the base realm, and reported there
@@ -409,10 +411,11 @@ def unresolved_eventlogging_name(context: Context) -> Iterator[Finding]:
     events."""
     for view in context.realms:
         missing: dict[str, set[str]] = {}
-        for wiki_class in view.compiler.classes():
-            entries, _ = view.compiler.stream_entries(view.compiler.setting(wiki_class, "streams"))
-            for name in names_of(view.compiler.setting(wiki_class, "eventlogging_streams")):
-                if find_stream(entries, name, lambda *_: None) is None:
+        compiler = view.compiler
+        for wiki_class in compiler.classes():
+            entries, pattern_keys = compiler.stream_entries(compiler.setting(wiki_class, "streams"))
+            for name in names_of(compiler.setting(wiki_class, "eventlogging_streams")):
+                if name not in entries and compiler.first_match(pattern_keys, name) is None:
                     missing.setdefault(name, set()).update(wiki_class.wikis)
         for name, wikis in sorted(missing.items()):
             layer = next(layer for layer in _name_layers(context, view.name) if name in names_of(layer.value))

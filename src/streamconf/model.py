@@ -73,6 +73,14 @@ class Realm:
                 members.setdefault(tag, set()).add(wiki)
         return {tag: frozenset(wikis) for tag, wikis in members.items()}
 
+    @cached_property
+    def tags_by_size(self) -> dict[int, list[str]]:
+        """Number of wikis -> the tags that have that many, sorted."""
+        sizes: dict[int, list[str]] = {}
+        for tag in sorted(self.members):
+            sizes.setdefault(len(self.members[tag]), []).append(tag)
+        return sizes
+
 
 WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
 SAMPLE_UNITS = ("pageview", "session", "device")

@@ -88,6 +88,31 @@ def _compiled(pattern: Pattern) -> pcre2.Pattern:
         raise PatternError(str(error)) from None
 
 
+_LITERAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:/ ")
+
+
+def required_prefix(key: str) -> str:
+    """A prefix every name the pattern matches starts with: the literal text after a leading `^`
+    ('' when there is none, or when a modifier could change what the literal means)."""
+    pattern = parse(key)
+    if not pattern.body.startswith("^") or set(pattern.modifiers) & set("imsxuUJn"):
+        return ""
+    prefix, index, body = [], 1, pattern.body
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body) and body[index + 1] in ".-/\\":
+            candidate, step = body[index + 1], 2
+        elif char in _LITERAL:
+            candidate, step = char, 1
+        else:
+            break
+        if index + step < len(body) and body[index + step] in "?*{":  # the character may be absent
+            break
+        prefix.append(candidate)
+        index += step
+    return "".join(prefix)
+
+
 def matches(key: str, name: str) -> bool:
     """preg_match(key, name): an unanchored search (anchored with /A)."""
     pattern = parse(key)
