@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import read_json, write_tree
 from streamconf import patterns
@@ -77,3 +78,21 @@ def test_runaway_pattern_counts_as_no_match_with_a_warning(repo: Path, run):
     assert "exceeded PCRE's match limit" in result.output
     # Like preg_match returning false: the next pattern in order gets the name.
     assert read_json(repo / "build/production/enwiki/eventlogging.json") == {"a" * 40 + "!": {}}
+
+
+PREFIX_PATTERNS = ["/^mediawiki\\.job\\..+/", "/^ab*c/", "/^a?b/", "/^a\\.(x|y)/", "/^abc/i", "/\\.b$/", "/^a-b:c/", "/^x{2}y/"]
+
+
+@given(st.sampled_from(PREFIX_PATTERNS), st.text(alphabet="abcxy.-:mediawikjob", max_size=16))
+@settings(max_examples=500)
+def test_a_matching_name_starts_with_the_required_prefix(key, name):
+    prefix = patterns.required_prefix(key)
+    assert not patterns.matches(key, name) or name.startswith(prefix)
+    assert not patterns.matches(key, prefix + name) or (prefix + name).startswith(prefix)
+
+
+def test_required_prefix():
+    assert patterns.required_prefix("/^mediawiki\\.job\\..+/") == "mediawiki.job."
+    assert patterns.required_prefix("/^ab*c/") == "a"
+    assert patterns.required_prefix("/^abc/i") == ""
+    assert patterns.required_prefix("/\\.b$/") == ""
