@@ -275,23 +275,26 @@ def short_list(context: Context) -> Iterator[Finding]:
     for view in context.realms:
         seen: dict[tuple, set[str]] = {}
         compiler = view.compiler
-        short: dict[tuple[str, int, int], list[tuple]] = {}  # (stream, id(settings), id(defaults)) -> findings
-        for wiki_class in compiler.classes():
+        classes = compiler.classes()
+        defaults_of = {id(compiler.setting(c, "stream_defaults")): compiler.setting(c, "stream_defaults") for c in classes}
+        list_paths = {path for defaults in defaults_of.values() if type(defaults) is dict
+                      for path, leaf in leaves(defaults) if type(leaf) is list}
+        # Only a layer that writes a list where the defaults have one can make a short list.
+        candidates = [(key, name, path) for key, value in compiler.keys["streams"].items()
+                      for name, settings in stream_entries(value).items() for path in list_paths
+                      if type(get_path(settings, path)) is list]
+        for wiki_class in classes if candidates else ():
             defaults = compiler.setting(wiki_class, "stream_defaults")
-            if type(defaults) is not dict:
-                continue
-            list_paths = [path for path, leaf in leaves(defaults) if type(leaf) is list]
-            streams_walk = wiki_class.walk("streams")
-            for name, settings in compiler.stream_entries(compiler.setting(wiki_class, "streams"))[0].items():
-                cache_key = (name, id(settings), id(defaults))
-                if cache_key not in short:
-                    short[cache_key] = []
-                    for path in list_paths:
-                        own, default = get_path(settings, path), get_path(defaults, path)
-                        if type(own) is list and len(own) < len(default):
-                            short[cache_key].append((path, own, default))
-                for path, own, default in short[cache_key]:
-                    source = next(s for s in streams_walk if get_path(compiler.keys["streams"][s.key], (name,) + path) is not MISSING)
+            walk = wiki_class.walk("streams")
+            read = {step.key for step in walk}
+            entries = None
+            for key, name, path in candidates:
+                if key not in read or type(defaults) is not dict:
+                    continue
+                entries = entries or compiler.stream_entries(compiler.setting(wiki_class, "streams"))[0]
+                own, default = get_path(entries.get(name), path), get_path(defaults, path)
+                if type(own) is list and type(default) is list and len(own) < len(default):
+                    source = next(s for s in walk if type(get_path(compiler.keys["streams"][s.key], (name,) + path)) is list)
                     result = own + default[len(own):]
                     seen.setdefault((name, path, source.key, show(own), show(default), show(result)), set()).update(wiki_class.wikis)
         for (name, path, key, own, default, result), wikis in sorted(seen.items()):

@@ -42,11 +42,12 @@ def check(root: Path, schema_repository: Path | None = None) -> tuple[Config | N
 
 
 def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
-    """The validated Config; raises ConfigError with every finding when there is an error."""
-    config, diagnostics = check(root)
-    if config is None:
-        raise ConfigError([d for d in diagnostics if d.severity == ERROR] or diagnostics)
-    return config, diagnostics
+    """The working tree's Config, checked as compile checks it (schemas, structure, the lint rules
+    that find errors); raises ConfigError with every error."""
+    from .gitstate import working_tree
+
+    require_directory(root)
+    return config_of(Snapshot(*read_files(root), "the working tree", *working_tree(root)), root)
 
 
 def select(config: Config, realms: Sequence[str], wikis: Sequence[str]) -> None:
