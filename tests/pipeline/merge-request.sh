@@ -26,4 +26,4 @@ grep -q "dropped from EventLogging" "$work/breaking.log" || { cat "$work/breakin
 run_diff --variable STREAMCONF_ALLOW_BREAKING=true > "$work/allowed.log" 2>&1 || { cat "$work/allowed.log"; echo "FAIL: allowed breaking change failed"; exit 1; }
 grep -q "| production | \`mediawiki.searchpreview (EventLogging)\` | dropped from EventLogging |" "$work/allowed.log" \
   || { cat "$work/allowed.log"; echo "FAIL: the markdown report lacks the change"; exit 1; }
-echo "merge request scenarios: 2 passed, 0 failed"
+echo "scenarios: 2 passed, 0 failed"
