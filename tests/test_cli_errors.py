@@ -35,6 +35,9 @@ BAD_INPUTS = {
                                "realms/production/private.dblist": "enwiki\nofficewikii\n"},
                               "realms/production/private.dblist:2:1: error SC003: 'officewikii' is listed in a dblist but is not a wiki"),
     "dangerous-wiki-id": ({"realms/production.yaml": "wikis:\n  ../../etc: [en]\n"}, "realms/production.yaml:2:3: error SC002 at wikis › ../../etc: '../../etc' is not allowed as a key here"),
+    "top-level-list": ({"streams/a.yaml": "- a.b\n- c.d\n"},
+                       "streams/a.yaml:1:1: error SC002: ['a.b', 'c.d'] is not of type 'object'\n    hint: this file holds a map from stream names"),
+    "empty-realm-file": ({"realms/production.yaml": "# to do\n"}, "realms/production.yaml:1:1: error SC003: the realm file is empty"),
     "dangerous-realm-name": ({"realms/pro..d.yaml": "wikis: {enwiki: []}\n"}, "'pro..d' is not a valid realm name"),
 }
 
@@ -51,6 +54,13 @@ def test_bad_input_fails_cleanly_and_keeps_the_build(case, repo: Path, run):
         assert expected in result.output
         assert "Traceback" not in result.output
     assert tree_digest(repo / "build") == before
+
+
+def test_empty_and_comment_only_files_declare_nothing(repo: Path, run):
+    write_tree(repo, {"streams/empty.yaml": "", "streams/later.yaml": "# streams of the next quarter\n",
+                      "overrides/production/none.yaml": "\n", "streamconf.yaml": ""})
+    result = run("validate", "--root", repo)
+    assert result.exit_code == 0, result.output
 
 
 def test_several_errors_are_all_reported(repo: Path, run):

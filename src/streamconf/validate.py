@@ -120,7 +120,19 @@ def _schema_message(error: Any) -> str:
     return error.message
 
 
+FILE_CONTENT = {
+    "config": "repository settings: rules, destination_event_services, sample_units, ...",
+    "realm": "a map with wikis: (and optionally base, replace, dblists)",
+    "streams": "a map from stream names to their settings",
+    "stream_defaults": "a map of settings",
+    "eventlogging_streams": "a list of stream names",
+    "overrides": "a map from keys (enwiki, +enwiki, private, ...) to settings",
+}
+
+
 def _schema_hint(error: Any, kind: str) -> str:
+    if error.validator == "type" and not error.absolute_path:
+        return f"this file holds {FILE_CONTENT[kind]}"
     if error.validator == "type" and isinstance(error.instance, str) and error.instance in _YAML11_BOOLEANS:
         return f"{error.instance!r} is a string here (YAML 1.2); write true or false"
     if error.validator == "type" and error.instance is None:
@@ -166,6 +178,10 @@ class _Checker:
             if kind is None:
                 self.error(Location(file), "this file is in no place streamconf reads",
                            "streams go in streams/, realms in realms/<realm>.yaml, overrides in overrides/<realm>/")
+                continue
+            if document.value is None:  # empty, or only comments: declares nothing
+                if kind == "realm":
+                    self.error(document.location(), "the realm file is empty", "list the realm's wikis under wikis:")
                 continue
             errors = list(schema_errors(document, kind))
             self.diagnostics.extend(errors)
