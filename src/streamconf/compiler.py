@@ -77,6 +77,7 @@ class RealmCompiler:
         self.embedded: dict[tuple, tuple[dict, bytes]] = {}
         self.warnings: list[Diagnostic] = []
         self._reported: set[tuple[str, str]] = set()
+        self._all_classes: list[WikiClass] | None = None
 
     def setting(self, wiki_class: WikiClass, setting: str) -> Value:
         """The setting's value for the class. Equal stream defaults are made one object, since
@@ -181,8 +182,12 @@ class RealmCompiler:
                 severity=WARNING, code="SC101"))
 
     def classes(self, wikis: Iterable[str] | None = None) -> list[WikiClass]:
-        selected = self.wikis if wikis is None else {wiki: self.wikis[wiki] for wiki in wikis}
-        return classify_wikis(self.keys, selected)
+        """The classes of the given wikis (all of the realm's by default, computed once)."""
+        if wikis is None:
+            if self._all_classes is None:
+                self._all_classes = classify_wikis(self.keys, self.wikis)
+            return self._all_classes
+        return classify_wikis(self.keys, {wiki: self.wikis[wiki] for wiki in wikis})
 
     def view(self, wiki: str) -> WikiView:
         (wiki_class,) = self.classes([wiki])

@@ -20,7 +20,7 @@ from .diagnostics import ERROR, WARNING, Diagnostic, Location, sort_key
 from .diff import describe_wikis
 from .explain import MISSING, get_path, leaves, show
 from .model import Config, Layer
-from .render import find_stream, names_of, stream_entries
+from .render import names_of, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, SETTINGS, TAG, WIKI, Step, Value, resolve_setting
 from .validate import did_you_mean, unknown_key_problem
 

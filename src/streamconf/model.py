@@ -21,6 +21,13 @@ class Fragment:
     def location(self) -> Location:
         return self.document.location(self.path)
 
+    @property
+    def value(self) -> Value:
+        value = self.document.value
+        for part in self.path:
+            value = value[part]
+        return value
+
 
 @dataclass
 class Layer:
@@ -40,9 +47,7 @@ class Layer:
         for fragment in self.fragments:
             if not path:
                 return fragment.document.location(fragment.path[:1])
-            value = fragment.document.value
-            for part in fragment.path:
-                value = value[part]
+            value = fragment.value
             if type(value) is dict and path[0] in value:
                 return fragment.document.location(fragment.path + path)
             if type(value) is list and type(path[0]) is int:

@@ -15,7 +15,7 @@ from . import patterns
 from .diagnostics import ERROR, Diagnostic, Location, sort_key
 from .load import CONFIG_FILE, DBLIST_SUFFIX, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, Document, Sources
 from .model import Config, Fragment, Layer, Realm, RepositorySettings
-from .resolve import SETTINGS, Value, php_int_key
+from .resolve import SETTINGS, php_int_key
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 RESERVED_NAMES = {"default"}
@@ -348,7 +348,7 @@ class _Checker:
             merged = dict(layer.value)
             for name, item in value.items():
                 if name in merged:
-                    first = next(f for f in layer.fragments if name in _at(f))
+                    first = next(f for f in layer.fragments if name in f.value)
                     self.error(document.location(path + (name,)),
                                f"{name!r} is declared twice for {key!r} {setting}: also at {first.document.location(first.path + (name,))}",
                                "keep one declaration", path + (name,))
@@ -375,13 +375,6 @@ class _Checker:
                     continue
             valid[key] = settings
         return valid
-
-
-def _at(fragment: Fragment) -> Value:
-    value = fragment.document.value
-    for part in fragment.path:
-        value = value[part]
-    return value
 
 
 def validate(sources: Sources, partial: bool = False) -> tuple[Config | None, list[Diagnostic]]:

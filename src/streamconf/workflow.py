@@ -44,10 +44,12 @@ def check(root: Path, schema_repository: Path | None = None) -> tuple[Config | N
 def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     """The working tree's Config, checked as compile checks it (schemas, structure, the lint rules
     that find errors); raises ConfigError with every error."""
-    from .gitstate import working_tree
+    return config_of(snapshot(root), root)
 
-    require_directory(root)
-    return config_of(Snapshot(*read_files(root), "the working tree", *working_tree(root)), root)
+
+def unknown_stream(realm: str, wiki: str, stream: str, keys) -> ConfigError:
+    return fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
+                did_you_mean(stream, keys), code="SC032")
 
 
 def select(config: Config, realms: Sequence[str], wikis: Sequence[str]) -> None:
@@ -166,8 +168,7 @@ def show_config(config: Config, realm: str, wiki: str, stream: str | None, event
     entries = stream_entries(view.settings["streams"])
     key = find_stream(entries, stream, lambda pattern, name: None)
     if key is None:
-        raise fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
-                   did_you_mean(stream, entries), code="SC032")
+        raise unknown_stream(realm, wiki, stream, entries)
     return stream_config(key, entries[key], view.settings["stream_defaults"], stream)
 
 
@@ -210,9 +211,7 @@ def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix
     try:
         key, explanations = explainer.explain(stream, prefix)
     except KeyError:
-        streams = stream_entries(explainer.compiler.view(wiki).settings["streams"])
-        raise fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
-                   did_you_mean(stream, streams), code="SC032") from None
+        raise unknown_stream(realm, wiki, stream, stream_entries(explainer.compiler.view(wiki).settings["streams"])) from None
     if not explanations:
         raise fail(Location(f"realm {realm}"), f"{stream} has no setting {'.'.join(prefix)} on {wiki}", code="SC033")
     checkout = None
