@@ -18,7 +18,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .compiler import Build
 from .diagnostics import ConfigError, fail, Location
@@ -131,24 +131,31 @@ def write_build(build: Build, out: Path, source: dict[str, Any], generator: str)
 
 
 def _write_files(staging: Path, build: Build, digests: dict[str, str]) -> None:
-    written: dict[str, Path] = {}
+    def write(path: str, target: Path) -> None:
+        with open(target, "xb") as handle:
+            handle.write(build.files[path])
+    place_files(staging, digests, write)
+
+
+def place_files(directory: Path, digests: dict[str, str], produce: Callable[[str, Path], None]) -> None:
+    """Create every file of `digests` (path -> content digest) under `directory`: the first file of
+    each content with `produce(path, target)`, the others as hard links to it (or produced too
+    where a link cannot be made)."""
+    first: dict[str, Path] = {}
     directories: set[Path] = set()
-    for path, data in build.files.items():
-        target = staging / path
+    for path, digest in digests.items():
+        target = directory / path
         if target.parent not in directories:
             target.parent.mkdir(parents=True, exist_ok=True)
             directories.add(target.parent)
-        digest = digests[path]
-        first = written.get(digest)
-        if first is not None:
+        if digest in first:
             try:
-                os.link(first, target)
+                os.link(first[digest], target)
                 continue
             except OSError:
                 pass
-        with open(target, "xb") as handle:
-            handle.write(data)
-        written.setdefault(digest, target)
+        produce(path, target)
+        first.setdefault(digest, target)
 
 
 def _exchange(first: Path, second: Path) -> None:

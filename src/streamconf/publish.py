@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic, Location
-from .emit import MANIFEST, locked, read_manifest, verify
+from .emit import MANIFEST, locked, place_files, read_manifest, verify
 
 RELEASES = "releases"
 CURRENT = "current"
@@ -100,15 +100,7 @@ def _switch(dest: Path, release: str) -> None:
 def _copy_release(build: Path, manifest: dict, dest: Path, release: str) -> None:
     incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=dest))
     try:
-        first_copy: dict[str, Path] = {}
-        for path, digest in manifest["files"].items():
-            target = incoming / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if digest in first_copy:
-                os.link(first_copy[digest], target)
-            else:
-                shutil.copyfile(build / path, target)
-                first_copy[digest] = target
+        place_files(incoming, manifest["files"], lambda path, target: shutil.copyfile(build / path, target))
         shutil.copyfile(build / MANIFEST, incoming / MANIFEST)
         if verify(incoming, manifest):
             raise _refuse(build, "the build changed while it was being copied", "compile again, then publish")
