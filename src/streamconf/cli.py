@@ -52,6 +52,25 @@ def realm_option(function):
     return click.option("--realm", default=None, help="The realm [default: the repository's root realm].")(function)
 
 
+class _Instant(click.ParamType):
+    name = "INSTANT"
+
+    def convert(self, value, param, ctx):
+        from .instruments.timestamps import TimestampError, parse_instant
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_instant(value)
+        except TimestampError as error:
+            self.fail(f"{error} (write e.g. 2026-12-01T00:00:00Z)", param, ctx)
+
+
+def at_option(function):
+    return click.option("--at", type=_Instant(), default=None,
+                        help="The instant instruments are taken at, ISO 8601 with a time zone [default: now].")(function)
+
+
 class _Commands(click.Group):
     """Turns every failure into a message and an exit code: no traceback reaches a user."""
 
@@ -116,26 +135,33 @@ def import_command(case: Path, root: Path, force: bool) -> None:
 @click.option("--wiki", "wikis", multiple=True, help="Compile only this wiki (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even when the output is up to date.")
 @click.option("--ref", default=None, help="Compile the config as this commit, branch or tag has it (the working tree is not touched).")
+@at_option
 def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool,
-                    ref: str | None) -> None:
+                    ref: str | None, at) -> None:
     """Compile every wiki's bundles into OUT/<realm>/<wiki>/{streamconfigs,eventlogging}.json,
-    with OUT/manifest.json. Atomic: on any error OUT keeps its previous content.
+    with OUT/manifest.json. Atomic: on any error OUT keeps its previous content. With instruments,
+    also OUT/<realm>/instruments.json (the configurator's service body) and
+    OUT/<realm>/<wiki>/instruments.json (what ext.testKitchen embeds at --at).
 
     \b
     Example:
       streamconf compile --out build --realm production --wiki enwiki
       streamconf compile --ref v2026.11.01 --out /tmp/released
+      streamconf compile --at 2026-12-24T00:00:00Z
     """
     from .workflow import compile_repository
 
-    result = compile_repository(root, out or root / "build", realms, wikis, force, ref)
+    result = compile_repository(root, out or root / "build", realms, wikis, force, ref, at)
     print_diagnostics(result.diagnostics)
     if result.build is None:
         click.echo(f"{result.out} is up to date")
     else:
         wikis_count = sum(len(w) for w in result.build.realms.values())
+        validity = result.build.validity
         click.echo(f"compiled {wikis_count} wikis in {len(result.build.realms)} realms: "
-                   f"{len(result.build.files)} bundles, {result.distinct} distinct, into {result.out}")
+                   f"{len(result.build.files)} bundles, {result.distinct} distinct, into {result.out}" +
+                   (f"; instruments at {validity['at']}, valid until {validity['valid_until'] or 'further notice'}"
+                    if validity else ""))
 
 
 @cli.command("validate")

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Iterable
 
 from . import render
+from .instruments import schedule, timestamps
+from .instruments.compile import instrument_files
 from .diagnostics import WARNING, Diagnostic, Location
 from .model import Config
 from .resolve import SETTINGS, Step, Value, WikiClass, classify_wikis, replace_value, resolve_setting
@@ -31,6 +34,7 @@ class Build:
     files: dict[str, bytes] = field(default_factory=dict)
     realms: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
+    validity: dict[str, str | None] = field(default_factory=dict)  # `at` and `valid_until`, when time matters
 
 
 @dataclass
@@ -195,11 +199,18 @@ class RealmCompiler:
                         {"streams": self.api_body(wiki_class).configs}, self.eventlogging(wiki_class)[0])
 
 
-def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: Iterable[str] | None = None) -> Build:
-    """Every selected wiki's bundles. `wikis` selects by id across the selected realms."""
+def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: Iterable[str] | None = None,
+                   at: datetime | None = None) -> Build:
+    """Every selected wiki's bundles. `wikis` selects by id across the selected realms. A repository
+    with instruments also gets their files, as the embedded maps are at `at` (default: now)."""
     build = Build()
     wanted = None if wikis is None else set(wikis)
-    for realm in realms or config.realms:
+    realms = list(realms or config.realms)
+    if config.declares_instruments:
+        at = at or timestamps.now()
+        until = schedule.valid_until({realm: config.instruments.get(realm, {}) for realm in realms}, at)
+        build.validity = {"at": timestamps.format_instant(at), "valid_until": until and timestamps.format_instant(until)}
+    for realm in realms:
         compiler = RealmCompiler(config, realm)
         selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
         for wiki_class in compiler.classes(selected):
@@ -208,6 +219,8 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
             for wiki in wiki_class.wikis:
                 build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = api
                 build.files[f"{realm}/{wiki}/{EVENTLOGGING}"] = embedded
+        if config.declares_instruments:
+            build.files.update(instrument_files(config, realm, selected, at))
         build.realms[realm] = sorted(selected)
         build.warnings.extend(compiler.warnings)
     build.files = dict(sorted(build.files.items()))

@@ -47,7 +47,8 @@ def file_digests(build: Build) -> dict[str, str]:
 
 
 def manifest_bytes(build: Build, digests: dict[str, str], source: dict[str, Any], generator: str) -> bytes:
-    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": digests}
+    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": digests,
+                **build.validity}
     return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -82,13 +83,14 @@ def verify(out: Path, manifest: dict) -> list[str]:
     return bad
 
 
-def is_current(out: Path, source: dict[str, Any], generator: str) -> bool:
-    """True when `out` holds an intact build of the same sources by the same version."""
+def is_current(out: Path, source: dict[str, Any], generator: str, holds: Callable[[dict], bool] = lambda _: True) -> bool:
+    """True when `out` holds an intact build of the same sources by the same version, of which
+    `holds` (given the manifest) says that it is still what a build would be now."""
     if out.is_symlink() or not out.is_dir():
         return False
     manifest = read_manifest(out)
     return bool(manifest) and manifest.get("source") == source and manifest.get("generator") == generator \
-        and manifest.get("format") == MANIFEST_FORMAT and not verify(out, manifest)
+        and manifest.get("format") == MANIFEST_FORMAT and holds(manifest) and not verify(out, manifest)
 
 
 @contextmanager

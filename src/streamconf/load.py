@@ -296,7 +296,7 @@ CONFIG_FILE = "streamconf.yaml"
 STREAM_DEFAULTS_FILE = "stream-defaults.yaml"
 EVENTLOGGING_FILE = "eventlogging.yaml"
 TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
-TREES = ("realms", "streams", "overrides")
+TREES = ("realms", "streams", "overrides", "instruments")
 YAML_SUFFIXES = (".yaml", ".yml")
 DBLIST_SUFFIX = ".dblist"
 

@@ -110,6 +110,12 @@ class Config:
     layers: dict[str, dict[str, dict[str, Layer]]]  # realm -> setting -> key -> layer
     digest: str = ""
     repository: RepositorySettings = field(default_factory=RepositorySettings)
+    instruments: dict = field(default_factory=dict)  # realm -> name -> instruments.declare.Instrument
+
+    @property
+    def declares_instruments(self) -> bool:
+        """Whether the build has instrument files (and depends on the time it is made for)."""
+        return any(self.instruments.values())
 
     @property
     def root_realm(self) -> str:

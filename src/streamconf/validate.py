@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from . import patterns
 from .diagnostics import ERROR, Diagnostic, Location, sort_key
+from .instruments.declare import declare_instruments, overlay_realm
 from .load import CONFIG_FILE, DBLIST_SUFFIX, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, Document, Sources
 from .model import Config, Fragment, Layer, Realm, RepositorySettings
 from .resolve import SETTINGS, php_int_key
@@ -29,6 +30,8 @@ SCHEMA_OF_KIND = {
     "stream_defaults": "stream-defaults.schema.json",
     "eventlogging_streams": "eventlogging.schema.json",
     "overrides": "overrides.schema.json",
+    "instruments": "instruments.schema.json",
+    "instrument_overrides": "instrument-overrides.schema.json",
 }
 
 
@@ -43,6 +46,10 @@ def file_kind(file: str) -> str | None:
         return "eventlogging_streams"
     if parts[0] == "streams":
         return "streams"
+    if parts[0] == "instruments":
+        return "instruments"
+    if overlay_realm(file) is not None:
+        return "instrument_overrides"
     if parts[0] == "realms" and len(parts) == 2:
         return "realm"
     if parts[0] == "overrides" and len(parts) >= 3:
@@ -127,6 +134,8 @@ FILE_CONTENT = {
     "stream_defaults": "a map of settings",
     "eventlogging_streams": "a list of stream names",
     "overrides": "a map from keys (enwiki, +enwiki, private, ...) to settings",
+    "instruments": "a map from instrument names to their definitions",
+    "instrument_overrides": "a map from instrument names to the fields this realm changes",
 }
 
 
@@ -386,7 +395,8 @@ def validate(sources: Sources, partial: bool = False) -> tuple[Config | None, li
     settings = checker.settings()
     realms = checker.realms()
     layers = checker.layers(realms)
-    diagnostics = sorted(checker.diagnostics, key=sort_key)
+    instruments, problems = declare_instruments(realms, checker.kinds["instruments"], checker.kinds["instrument_overrides"])
+    diagnostics = sorted(checker.diagnostics + problems, key=sort_key)
     if any(d.severity == ERROR for d in diagnostics) and not partial:
         return None, diagnostics
-    return Config(realms, layers, sources.digest, settings), diagnostics
+    return Config(realms, layers, sources.digest, settings, instruments), diagnostics

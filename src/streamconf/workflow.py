@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Sequence
@@ -11,6 +12,7 @@ from . import GENERATOR
 from .compiler import Build, RealmCompiler, compile_config
 from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail, sort_key
 from .emit import is_current, write_build
+from .instruments import schedule, timestamps
 from .diff import ChangeSet, diff_configs
 from .load import Sources, files_digest, parse_files, read_files, read_sources
 from .model import Config
@@ -129,14 +131,19 @@ def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, lis
 
 
 def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis: Sequence[str] = (),
-                       force: bool = False, ref: str | None = None) -> CompileResult:
+                       force: bool = False, ref: str | None = None, at: datetime | None = None) -> CompileResult:
+    """Compile into `out`, unless it already holds what this compile would write. Instruments are
+    compiled as they are at `at` (default: now); see schedule.build_holds for when a build made
+    for an earlier instant still holds."""
     state = snapshot(root, ref)
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
-    if not force and not state.unreadable and is_current(out, source, GENERATOR):
+    current = timestamps.now()
+    if not force and not state.unreadable and \
+            is_current(out, source, GENERATOR, lambda manifest: schedule.build_holds(manifest, at, current)):
         return CompileResult(out, None)
     config, diagnostics = config_of(state, root)
     select(config, realms, wikis)
-    build = compile_config(config, realms or None, wikis or None)
+    build = compile_config(config, realms or None, wikis or None, at or current)
     write_build(build, out, source, GENERATOR)
     return CompileResult(out, build, diagnostics + build.warnings)
 
