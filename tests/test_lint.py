@@ -66,6 +66,10 @@ CASES = {
               'streams/a.yaml:3:3: error SL014 at default › a.b › destination_event_service: destination_event_service "eventgate-analytic" is not a configured service'),
     "SL015": ({"streams/a.yaml": "Bad_Name:\n" + STREAM}, {"streams/a.yaml": "eventlogging_NavigationTiming:\n" + STREAM + "good.name-2:\n" + STREAM},
               "streams/a.yaml:1:1: warning SL015 at default › Bad_Name: stream name 'Bad_Name' does not follow the naming convention"),
+    "SL301": ({"streams/a.yaml": "a.b:\n" + STREAM + "  smaple: {rate: 0.5}\n"},
+              {"streams/a.yaml": "a.b:\n" + STREAM + "  sample: {rate: 0.5}\n"},
+              "streams/a.yaml:4:3: warning SL301 at default › a.b › smaple: `smaple` is set only here and no schema defines it: "
+              "did you mean `sample`?"),
 }
 
 

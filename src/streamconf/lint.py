@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import patterns
+from .spelling import close_names
 from .compiler import RealmCompiler
 from .diagnostics import ERROR, WARNING, Diagnostic, Location, sort_key
 from .diff import describe_wikis
@@ -22,7 +23,7 @@ from .explain import MISSING, get_path, leaves, show
 from .model import Config, Layer
 from .render import names_of, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, SETTINGS, TAG, WIKI, Step, Value, resolve_setting
-from .validate import did_you_mean, unknown_key_problem
+from .validate import did_you_mean, schemas, unknown_key_problem
 
 
 @dataclass
@@ -543,6 +544,78 @@ def stream_name(context: Context) -> Iterator[Finding]:
             if declares and not patterns.is_pattern(name) and not pattern.fullmatch(name):
                 yield Finding(layer.location((name,)), f"stream name {name!r} does not follow the naming convention",
                               f"use lowercase words separated by dots (pattern: {pattern.pattern})", (layer.key, name))
+
+
+def _keys(value: Value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(path of the map, key) for every key of every map inside value; list items by index."""
+    if type(value) is dict:
+        for key, item in value.items():
+            yield path, key
+            yield from _keys(item, path + (key,))
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            yield from _keys(item, path + (index,))
+
+
+def _shape(path: tuple) -> tuple:
+    """Where a key sits whatever the list positions on the way: ('producers', 'x', '*')."""
+    return tuple("*" if type(part) is int else part for part in path)
+
+
+def _schema_keys(schema: dict, shape: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    for key, inner in schema.get("properties", {}).items():
+        yield shape, key
+        yield from _schema_keys(inner, shape + (key,))
+    if isinstance(schema.get("items"), dict):
+        yield from _schema_keys(schema["items"], shape + ("*",))
+
+
+def _settings_keys(context: Context) -> Iterator[tuple[Layer, tuple, tuple, str]]:
+    """(layer, where the settings start in it, path of the map inside the settings, key) for every
+    key of every stream's settings and of stream defaults, in every layer."""
+    for _, layer in context.own_layers("streams"):
+        if type(layer.value) is dict:
+            for name, settings in layer.value.items():
+                for path, key in _keys(settings):
+                    yield layer, (name,), path, key
+    for _, layer in context.own_layers("stream_defaults"):
+        for path, key in _keys(layer.value):
+            yield layer, (), path, key
+
+
+@rule("SL301", "misspelt-key", WARNING)
+def misspelt_key(context: Context) -> Iterator[Finding]:
+    """A setting key that nothing else uses and that is close to a key in use: a likely typo.
+
+    Stream settings are open-ended, so no schema refuses `smaple: {rate: 0.5}`, and the stream
+    silently goes unsampled. A key is reported when no schema defines it at that place, no other
+    stream, default or override uses it there, and it differs from a known key only in case, `-`
+    for `_`, or a letter or two. Known keys are the schemas' and those that two or more streams,
+    defaults or overrides of the repository use, so a setting of the repository's own stays
+    quiet once a second stream uses it; a one-off setting of its own can be kept by turning the
+    rule off on its line."""
+    schema_keys: dict[tuple, set[str]] = {}
+    for shape, key in _schema_keys(schemas()["stream-settings.schema.json"]):
+        schema_keys.setdefault(shape, set()).add(key)
+    places: dict[tuple[tuple, str], set[tuple]] = {}
+    occurrences = list(_settings_keys(context))
+    for layer, start, path, key in occurrences:
+        places.setdefault((_shape(path), key), set()).add((layer.realm, layer.setting, layer.key) + start)
+    in_use: dict[tuple, set[str]] = {}
+    for (shape, key), where in places.items():
+        if len(where) > 1:
+            in_use.setdefault(shape, set()).add(key)
+    for layer, start, path, key in occurrences:
+        shape = _shape(path)
+        if key in schema_keys.get(shape, ()) or len(places[(shape, key)]) > 1:
+            continue
+        close = close_names(key, schema_keys.get(shape, set()) | in_use.get(shape, set()))
+        if close:
+            full = start + path + (key,)
+            yield Finding(layer.location(full), f"`{key}` is set only here and no schema defines it: did you mean "
+                          f"{' or '.join(f'`{name}`' for name in close)}?",
+                          f"rename the key; if `{key}` is a setting of its own, keep it and add "
+                          "`# streamconf: disable=SL301` on its line", (layer.key,) + full)
 
 
 # Running the rules ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .instruments.declare import declare_instruments, overlay_realm
 from .load import CONFIG_FILE, DBLIST_SUFFIX, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, Document, Sources
 from .model import Config, Fragment, Layer, Realm, RepositorySettings
 from .resolve import SETTINGS, php_int_key
+from .spelling import close_names
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 RESERVED_NAMES = {"default"}
@@ -115,6 +116,8 @@ def schema_errors(document: Document, kind: str) -> Iterator[Diagnostic]:
         path = tuple(error.absolute_path)
         if "propertyNames" in error.relative_schema_path:
             path += (error.instance,)
+        elif error.validator == "additionalProperties" and len(_unknown_keys(error)) == 1:
+            path += tuple(_unknown_keys(error))
         yield Diagnostic(document.location(path), _schema_message(error), _schema_hint(error, kind),
                          tuple(str(part) for part in path), code="SC002")
 
@@ -139,7 +142,25 @@ FILE_CONTENT = {
 }
 
 
+def _unknown_keys(error: Any) -> list[str]:
+    """The keys an `additionalProperties: false` error is about."""
+    known = error.schema.get("properties", {})
+    patterns_ = [re.compile(pattern) for pattern in error.schema.get("patternProperties", {})]
+    return [key for key in error.instance if key not in known and not any(p.search(key) for p in patterns_)]
+
+
+def _unknown_key_hint(error: Any) -> str:
+    """'did you mean `streams`?' for each unknown key close to one the schema defines."""
+    unknown = _unknown_keys(error)
+    guesses = {key: close_names(key, error.schema.get("properties", {})) for key in unknown}
+    said = [(f"`{key}`: " if len(unknown) > 1 else "") + f"did you mean {' or '.join(f'`{g}`' for g in close)}?"
+            for key, close in guesses.items() if close]
+    return "; ".join(said)
+
+
 def _schema_hint(error: Any, kind: str) -> str:
+    if error.validator == "additionalProperties" and _unknown_key_hint(error):
+        return _unknown_key_hint(error)
     if error.validator == "type" and not error.absolute_path:
         return f"this file holds {FILE_CONTENT[kind]}"
     if error.validator == "type" and isinstance(error.instance, str) and error.instance in _YAML11_BOOLEANS:
