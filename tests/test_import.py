@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from conftest import read_json, write_tree
 from strategies import case_documents
 from streamconf.compiler import compile_config
+from streamconf.editors import editor_files, modeline
 from streamconf.load import read_sources
 from streamconf.migrate import MEDIAWIKI_SETTINGS, import_case
 from reference import served
@@ -42,8 +43,8 @@ def test_force_replaces_the_config_tree_whole(tmp_path: Path, run):
         "streams/old/stale.yaml": "x.y: {}\n", "overrides/production/stale.yaml": "{}\n",
         "eventlogging.yaml": "- x.y\n", "README.md": "not config\n"})
     assert run("import", write_case(tmp_path, CASE), "--root", root, "--force").exit_code == 0
-    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == [
-        "README.md", "realms/production.yaml", "streams/streams.yaml"]
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == sorted([
+        "README.md", "realms/production.yaml", "streams/streams.yaml", *editor_files()])
 
 
 def test_old_list_form_and_integer_keys(tmp_path: Path, run):
@@ -90,9 +91,9 @@ def test_imported_files_read_well(tmp_path: Path, run):
                                       "wikis": {"nowiki": ["no", "wiki"]}}}}
     root = tmp_path / "repo"
     run("import", write_case(tmp_path, case), "--root", root)
-    assert (root / "realms/production.yaml").read_text() == "wikis:\n  nowiki: ['no', wiki]\n"
-    assert (root / "overrides/production/+no.yaml").read_text() == (
-        "+no:\n  streams:\n    a.b:\n      flag: 'no'\n      n: '0o17'\n")
+    assert (root / "realms/production.yaml").read_text() == f"{modeline('realms/production.yaml')}\nwikis:\n  nowiki: ['no', wiki]\n"
+    assert (root / "overrides/production/+no.yaml").read_text() == modeline("overrides/production/+no.yaml") + (
+        "\n+no:\n  streams:\n    a.b:\n      flag: 'no'\n      n: '0o17'\n")
 
 
 # Round trip --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, Location, fail
+from .editors import editor_files, with_modeline
 from .load import EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, TREES, plain_scalar
 from .resolve import SETTINGS, as_map
 
@@ -171,7 +172,7 @@ def existing_config(root: Path) -> list[str]:
 def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
     """Write the repository for a case under `root`; returns the files written."""
     case = read_case(case_path)
-    written = repository_files(case, str(case_path))
+    written = {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
     present = existing_config(root)
     if present and not force:
         raise ConfigError([Diagnostic(Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
@@ -195,7 +196,23 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
                     os.rename(staging / name, root / name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        editors = _write_absent(root, editor_files())
     except OSError as error:
         raise fail(Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
                    "check the permissions of --root", code="SC022") from None
-    return sorted(written)
+    return sorted(written) + editors
+
+
+def _write_absent(root: Path, files: dict[str, str]) -> list[str]:
+    """Write the files that do not exist yet; a file already there may be the user's own, and stays."""
+    written = []
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(target, "x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            continue
+        written.append(relative)
+    return written
