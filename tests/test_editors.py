@@ -15,6 +15,7 @@ import pytest
 
 from conftest import PROJECT, run_installed, write_tree
 from streamconf.editors import GLOBS, MODELINE, VSCODE_SETTINGS, vscode_settings
+from streamconf.load import TREES
 from streamconf.validate import SCHEMA_OF_KIND
 
 SERVER_VERSION = "2.0.0"
@@ -172,18 +173,24 @@ def test_the_language_server_reads_the_vscode_association(tmp_path: Path, langua
     root = imported(tmp_path)
     written_by_hand = write_tree(root, {"overrides/production/team/sampling.yaml": WRONG_TYPE,
                                         "streams/team/web.yaml": "c.d:\n  schema_title: s\n  topics: one\n",
-                                        "overrides/production/streams/eventlogging.yaml": "private:\n  eventlogging_streams: [a.b]\n"})
+                                        "overrides/production/streams/eventlogging.yaml": "private:\n  eventlogging_streams: [a.b]\n",
+                                        "instruments/web/scroll.yaml": "web-scroll:\n  stream_name: a.b\n  contextual_attributes: page_id\n",
+                                        "overrides/production/instruments/web.yaml": "web-scroll:\n  enabled: maybe\n"})
     server = language_server(root, vscode_yaml_settings(root))
     assert server.diagnostics(written_by_hand / "overrides/production/team/sampling.yaml") == \
         [(5, 'Incorrect type. Expected "number".')]
     assert server.diagnostics(root / "streams/team/web.yaml") == [(3, 'Incorrect type. Expected one of array, null.')]
     # a folder or file named like another kind's is checked as what it is where it is
     assert server.diagnostics(root / "overrides/production/streams/eventlogging.yaml") == []
+    assert sorted(server.diagnostics(root / "instruments/web/scroll.yaml")) == [
+        (1, 'Missing property "end".'), (1, 'Missing property "sample".'), (1, 'Missing property "schema_title".'),
+        (1, 'Missing property "start".'), (3, 'Incorrect type. Expected "array".')]
+    assert server.diagnostics(root / "overrides/production/instruments/web.yaml") == [(2, 'Incorrect type. Expected "boolean".')]
 
 
 def test_the_repository_own_files_are_clean_in_the_editor(language_server):
     server = language_server(PROJECT, vscode_yaml_settings(PROJECT))
     files = [PROJECT / name for name in ("streamconf.yaml", "stream-defaults.yaml", "eventlogging.yaml")]
-    files += sorted(path for tree in ("realms", "streams", "overrides") for path in (PROJECT / tree).rglob("*.yaml"))
+    files += sorted(path for tree in TREES for path in (PROJECT / tree).rglob("*.yaml"))
     assert {str(file.relative_to(PROJECT)): server.diagnostics(file) for file in files} == \
         {str(file.relative_to(PROJECT)): [] for file in files}

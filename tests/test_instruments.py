@@ -270,7 +270,7 @@ def test_schema_errors_name_the_place(repo: Path, run):
     write_tree(repo, {"instruments/a.yaml": INSTRUMENT.replace("1: [dewiki]", "1: dewiki").replace("owner: web", "owner: web\n      colour: red")})
     result = run("validate", "--root", repo)
     assert result.exit_code == 1
-    assert "error SC002 at web-scroll-depth: unknown key ('colour' was unexpected)" in result.output
+    assert "error SC002 at web-scroll-depth › colour: unknown key ('colour' was unexpected)" in result.output
     assert "error SC002 at web-scroll-depth › sample › rate › 1: 'dewiki' is not of type 'array'" in result.output
 
 

@@ -86,6 +86,29 @@ def test_a_key_a_schema_refuses_gets_a_suggestion(tmp_path: Path, run):
            "    hint: did you mean `dblists`?" in result.output
 
 
+INSTRUMENT = """web-scroll-depth:
+  owner: web
+  start: 2026-11-01T00:00:00Z
+  end: 2027-01-31T23:59:59Z
+  stream_nmae: a.b
+  schema_title: analytics/a
+  sample:
+    unit: pageview
+    rates: {default: 0.5}
+"""
+
+
+def test_a_misspelt_instrument_field_gets_a_suggestion(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": REALM, "streams/a.yaml": "a.b:\n" + STREAM,
+                                          "instruments/web.yaml": INSTRUMENT})
+    result = run_installed("validate", "--root", root)
+    assert result.returncode == 1
+    assert "instruments/web.yaml:5:3: error SC002 at web-scroll-depth › stream_nmae: unknown key ('stream_nmae' was unexpected)\n" \
+           "    hint: did you mean `stream_name`?" in result.stderr
+    assert "instruments/web.yaml:9:5: error SC002 at web-scroll-depth › sample › rates: unknown key ('rates' was unexpected)\n" \
+           "    hint: did you mean `rate`?" in result.stderr
+
+
 @given(st.text("abc_-", max_size=8), st.text("abc_-", max_size=8))
 def test_edit_distance_is_a_distance(left: str, right: str):
     assert edit_distance(left, right) == edit_distance(right, left)

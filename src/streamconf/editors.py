@@ -24,14 +24,17 @@ GLOBS = {
     "streams": ("streams/**/*.yaml", "streams/**/*.yml"),
     "stream_defaults": (STREAM_DEFAULTS_FILE,),
     "eventlogging_streams": (EVENTLOGGING_FILE,),
-    "overrides": ("overrides/**/*.yaml", "overrides/**/*.yml"),
+    "overrides": ("overrides/**/*.yaml", "overrides/**/*.yml", "!overrides/*/instruments/**"),
+    "instruments": ("instruments/**/*.yaml", "instruments/**/*.yml"),
+    "instrument_overrides": ("overrides/*/instruments/**/*.yaml", "overrides/*/instruments/**/*.yml"),
 }
 
 
 def patterns(globs: tuple[str, ...]) -> list[str]:
     """yaml-language-server matches a glob anywhere in a file's path (`eventlogging.yaml` would take
     streams/legacy/eventlogging.yaml too), so the same glob inside another tree is excluded."""
-    return list(globs) + [f"!{tree}/**/{glob}" for tree in TREES for glob in globs if not glob.startswith(f"{tree}/")]
+    return list(globs) + [f"!{tree}/**/{glob}" for tree in TREES for glob in globs
+                          if not glob.startswith((f"{tree}/", "!"))]
 
 
 def vscode_settings() -> str:
