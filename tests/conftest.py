@@ -103,6 +103,16 @@ def run_installed(*args: str, cwd: Path | None = None, timeout: float = 60) -> s
     return subprocess.run([str(EXECUTABLE), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
+def assert_rule_case(find, case: tuple, tmp_path: Path) -> None:
+    """A lint rule's worked example: `find(directory, files)` gives the rule's findings for the
+    `fires` input, the first starting with `expected` and each with a hint, and none for `quiet`."""
+    fires, quiet, expected = case
+    found = find(tmp_path / "fires", fires)
+    assert found and found[0].startswith(expected), found
+    assert all("hint:" in text for text in found), "every finding says what to do"
+    assert find(tmp_path / "quiet", quiet) == []
+
+
 def read_json(path: Path):
     return json.loads(path.read_text("utf-8"))
 

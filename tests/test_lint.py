@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, write_tree
+from conftest import PROJECT, assert_rule_case, write_tree
 from streamconf.lint import RULES, lint, risky_reason
 from streamconf.load import read_sources
 from streamconf.validate import validate
@@ -75,11 +75,7 @@ CASES = {
 
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_rule_fires_and_does_not(rule: str, tmp_path: Path):
-    fires, quiet, expected = CASES[rule]
-    found = findings(tmp_path / "fires", fires, rule)
-    assert found and found[0].startswith(expected), found
-    assert all("hint:" in text for text in found), "every finding says what to do"
-    assert findings(tmp_path / "quiet", quiet, rule) == []
+    assert_rule_case(lambda directory, files: findings(directory, files, rule), CASES[rule], tmp_path)
 
 
 def test_tag_order_for_plus_keys(tmp_path: Path):

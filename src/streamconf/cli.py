@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import ERROR, ConfigError, Diagnostic, UsageError
+from .diagnostics import ERROR, NOTICE, WARNING, ConfigError, Diagnostic, UsageError
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -33,7 +33,7 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=N
             if d.location.file != current:
                 current = d.location.file
                 console.print(f"[bold underline]{escape(current)}[/]")
-            colour = "red" if d.severity == ERROR else "yellow"
+            colour = {ERROR: "red", NOTICE: "cyan"}.get(d.severity, "yellow")
             console.print(f"  {d.location.line}:{d.location.column} [{colour}]{d.severity} {d.code}[/]"
                           + (f" at [cyan]{escape(' › '.join(d.path))}[/]" if d.path else "") + f": {escape(d.message)}")
             if d.hint:
@@ -171,7 +171,8 @@ def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--schema-repo", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="An event schema repository (jsonschema-tools layout) to check schema_title against.")
-def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | None) -> None:
+@at_option
+def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | None, at) -> None:
     """Check every file against its schema, the repository's structure, and the lint rules
     (`streamconf rules`). Exit 0 when valid, 1 when not (with --strict, also on warnings).
 
@@ -182,20 +183,22 @@ def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | Non
     """
     from .workflow import check
 
-    config, diagnostics = check(root, schema_repo)
+    config, diagnostics = check(root, schema_repo, at)
     if fmt == "gitlab":
         from .report import gitlab_code_quality
 
         click.echo(json.dumps(gitlab_code_quality(diagnostics), indent=1, ensure_ascii=False))
     else:
         print_diagnostics(diagnostics, fmt, sys.stdout if fmt == "json" else sys.stderr)
-    warnings = sum(d.severity != ERROR for d in diagnostics)
+    warnings = sum(d.severity == WARNING for d in diagnostics)
+    notices = sum(d.severity == NOTICE for d in diagnostics)
     if config is None or strict and warnings:
         sys.exit(EXIT_INVALID)
     if fmt == "text":
+        counts = [f"{count} {word}{'s' if count != 1 else ''}" for count, word in ((warnings, "warning"), (notices, "notice")) if count]
         click.echo(f"valid: {len(config.realms)} realms, " +
                    ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()) +
-                   (f"; {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""))
+                   (f"; {', '.join(counts)}" if counts else ""))
 
 
 @cli.command("rules")

@@ -7,6 +7,7 @@ from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
+NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
 
 
 @dataclass(frozen=True, order=True)

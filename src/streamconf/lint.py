@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator
 
 from . import patterns
+from .instruments import timestamps
 from .spelling import close_names
 from .compiler import RealmCompiler
-from .diagnostics import ERROR, WARNING, Diagnostic, Location, sort_key
+from .diagnostics import ERROR, NOTICE, WARNING, Diagnostic, Location, sort_key
 from .diff import describe_wikis
 from .explain import MISSING, get_path, leaves, show
 from .model import Config, Layer
@@ -74,9 +76,11 @@ class RealmView:
 
 
 class Context:
-    def __init__(self, config: Config, root: Path | None, schema_repository: Path | None = None) -> None:
+    def __init__(self, config: Config, root: Path | None, schema_repository: Path | None = None,
+                 at: datetime | None = None) -> None:
         self.config = config
         self.root = root
+        self.at = at or timestamps.now()  # the instant instruments are judged at
         self.settings = config.repository
         repository = schema_repository or (root / self.settings.schema_repository
                                            if root is not None and self.settings.schema_repository else None)
@@ -621,13 +625,13 @@ def misspelt_key(context: Context) -> Iterator[Finding]:
 # Running the rules ------------------------------------------------------------------------------
 
 
-def lint(config: Config, root: Path | None, severities: tuple[str, ...] = (ERROR, WARNING),
-         schema_repository: Path | None = None, only_local: bool = False) -> list[Diagnostic]:
+def lint(config: Config, root: Path | None, severities: tuple[str, ...] = (ERROR, WARNING, NOTICE),
+         schema_repository: Path | None = None, only_local: bool = False, at: datetime | None = None) -> list[Diagnostic]:
     """Every finding of every enabled rule of the given severities, without those disabled by
     streamconf.yaml or by a comment on their line. `only_local` runs only the rules that judge
     each layer alone: the ones that stay sound on a config built from the valid files of a broken
     repository."""
-    context = Context(config, root, schema_repository)
+    context = Context(config, root, schema_repository, at)
     disabled_lines = _disabled_lines(config)
     found: dict[tuple, Diagnostic] = {}
     for rule_ in RULES.values():
@@ -646,4 +650,9 @@ def _disabled_lines(config: Config) -> dict[tuple[str, int], set[str]]:
     documents = {fragment.document.file: fragment.document
                  for by_setting in config.layers.values() for by_key in by_setting.values()
                  for layer in by_key.values() for fragment in layer.fragments}
+    documents.update((fragment.document.file, fragment.document) for by_name in config.instruments.values()
+                     for instrument in by_name.values() for fragment in instrument.sources.values())
     return {(file, line): rules for file, document in documents.items() for line, rules in document.disabled.items()}
+
+
+from . import lint_instruments  # noqa: E402,F401 - registers the instrument rules (SL1xx)

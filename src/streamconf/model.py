@@ -89,6 +89,20 @@ class Realm:
 
 WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
 SAMPLE_UNITS = ("pageview", "session", "device")
+CONTEXTUAL_ATTRIBUTES = (
+    # What the Metrics Platform clients (JS, PHP, apps) fill in: Wikimedia's list.
+    "agent_app_install_id", "agent_client_platform", "agent_client_platform_family", "agent_ua_string",
+    "page_id", "page_title", "page_namespace", "page_namespace_id", "page_namespace_name", "page_revision_id",
+    "page_wikidata_qid", "page_wikidata_id", "page_content_language", "page_is_redirect",
+    "page_user_groups_allowed_to_move", "page_user_groups_allowed_to_edit",
+    "mediawiki_skin", "mediawiki_version", "mediawiki_is_production", "mediawiki_is_debug_mode", "mediawiki_database",
+    "mediawiki_site_content_language", "mediawiki_site_content_language_variant",
+    "performer_is_logged_in", "performer_id", "performer_name", "performer_session_id", "performer_pageview_id",
+    "performer_active_browsing_session_token", "performer_groups", "performer_is_bot", "performer_is_temp",
+    "performer_language", "performer_language_variant", "performer_can_probably_edit_page", "performer_edit_count",
+    "performer_edit_count_bucket", "performer_registration_dt",
+)
+MAX_INSTRUMENT_DAYS = 365
 STREAM_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*|eventlogging_[A-Za-z0-9]+"
 
 
@@ -102,6 +116,8 @@ class RepositorySettings:
     stream_name_pattern: str = STREAM_NAME_PATTERN
     schema_repository: str | None = None  # relative to the repository root
     location: Location = Location("streamconf.yaml")
+    contextual_attributes: tuple[str, ...] = CONTEXTUAL_ATTRIBUTES
+    max_instrument_days: int = MAX_INSTRUMENT_DAYS
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .diagnostics import ERROR, Diagnostic
+from .diagnostics import ERROR, NOTICE, Diagnostic
 
 
 def gitlab_code_quality(diagnostics: list[Diagnostic]) -> list[dict]:
@@ -18,7 +18,7 @@ def gitlab_code_quality(diagnostics: list[Diagnostic]) -> list[dict]:
             "check_name": d.code,
             "description": d.message + (f" ({d.hint})" if d.hint else ""),
             "categories": ["Bug Risk"],
-            "severity": "major" if d.severity == ERROR else "minor",
+            "severity": {ERROR: "major", NOTICE: "info"}.get(d.severity, "minor"),
             "fingerprint": hashlib.sha256(identity.encode("utf-8")).hexdigest(),
             "location": {"path": d.location.file, "lines": {"begin": max(d.location.line, 1)}},
         })

@@ -240,7 +240,9 @@ class _Checker:
         return RepositorySettings(frozenset(value.get("rules", {}).get("disable", ())),
                         tuple(value.get("destination_event_services", defaults.services)),
                         tuple(value.get("sample_units", defaults.sample_units)), pattern,
-                        value.get("schema_repository"), document.location())
+                        value.get("schema_repository"), document.location(),
+                        tuple(value.get("contextual_attributes", defaults.contextual_attributes)),
+                        value.get("max_instrument_days", defaults.max_instrument_days))
 
     def realms(self) -> dict[str, Realm]:
         declared: dict[str, Realm] = {}

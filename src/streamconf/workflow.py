@@ -32,14 +32,15 @@ def read_repository(root: Path) -> Sources:
     return read_sources(root)
 
 
-def check(root: Path, schema_repository: Path | None = None) -> tuple[Config | None, list[Diagnostic]]:
-    """Read and validate the repository at `root`, then run every lint rule; the Config is None
-    when there is an error."""
+def check(root: Path, schema_repository: Path | None = None, at: datetime | None = None) -> tuple[Config | None, list[Diagnostic]]:
+    """Read and validate the repository at `root`, then run every lint rule (instruments judged at
+    `at`, default now); the Config is None when there is an error."""
     from .lint import lint
 
     config, diagnostics = validate(read_repository(root), partial=True)
     broken = any(d.severity == ERROR for d in diagnostics)
-    diagnostics = sorted(diagnostics + lint(config, root, schema_repository=schema_repository, only_local=broken), key=sort_key)
+    diagnostics = sorted(diagnostics + lint(config, root, schema_repository=schema_repository, only_local=broken, at=at),
+                         key=sort_key)
     return (None if any(d.severity == ERROR for d in diagnostics) else config), diagnostics
 
 

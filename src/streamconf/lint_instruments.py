@@ -1,0 +1,319 @@
+"""Lint rules for instruments (SL101–SL115): the instrument mistakes that validate's schema lets
+through, from a stream that does not exist where the instrument samples to a window that has
+closed. Registered in lint.RULES like the stream rules; they read Config.instruments.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from datetime import timedelta
+from typing import Iterator
+
+from .diagnostics import ERROR, NOTICE, WARNING, ConfigError
+from .explain import get_path
+from .instruments.declare import Instrument, overlay_realm
+from .instruments.render import first_rates, is_numeric, sample_rate
+from .instruments.resolve import DEFAULT, Wikis, service_entry
+from .lint import Context, Finding, RealmView, rule
+from .load import decode, parse_yaml, read_bytes
+from .resolve import php_int_key
+from .validate import did_you_mean
+
+SLUG = re.compile(r"[a-z0-9-]+")
+SAMPLE_UNITS = ("pageview", "session")
+TEST_KITCHEN_MARK = ("producers", "test_kitchen", "is_test_kitchen_stream")
+ENDING_SOON = timedelta(days=7)
+OWNERS_FILE = "owners.yaml"
+
+
+class RealmInstruments:
+    """A realm's enabled instruments as the service lists them, with the rate each wiki gets and
+    the config each wiki has for a stream, computed once for all the rules."""
+
+    def __init__(self, context: Context, view: RealmView) -> None:
+        self.view = view
+        realm = context.config.realms[view.name]
+        self.instruments = {name: i for name, i in context.config.instruments.get(view.name, {}).items() if i.enabled}
+        wikis = Wikis(realm)
+        self.entries = {name: service_entry(instrument, wikis) for name, instrument in self.instruments.items()}
+        self.class_of = {wiki: wiki_class for wiki_class in view.compiler.classes() for wiki in wiki_class.wikis}
+        self.streams: dict[tuple[int, str], dict | None] = {}
+
+    def sampled_wikis(self, name: str) -> list[str]:
+        """The wikis where the instrument's rate is above 0."""
+        entry = self.entries[name]
+        listed = first_rates(entry)
+        default = entry["sample_rate"].get(DEFAULT)
+        return [wiki for wiki in self.class_of if sample_rate(listed.get(wiki, default)) > 0]
+
+    def stream_config(self, wiki: str, stream: str) -> dict | None:
+        """The stream's config on the wiki (its own key or the first matching pattern), or None."""
+        wiki_class = self.class_of[wiki]
+        key = (id(wiki_class), stream)
+        if key not in self.streams:
+            body = self.view.compiler.api_body(wiki_class)
+            found = stream if stream in body.configs else self.view.compiler.first_match(body.patterns, stream)
+            self.streams[key] = None if found is None else body.configs[found]
+        return self.streams[key]
+
+
+_views: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def realm_instruments(context: Context) -> list[RealmInstruments]:
+    if context not in _views:
+        _views[context] = [RealmInstruments(context, view) for view in context.realms]
+    return _views[context]
+
+
+def every_instrument(context: Context) -> Iterator[Instrument]:
+    """Each instrument of each realm: an inherited one once per realm, with the same locations
+    (lint reports a finding once per place and message)."""
+    for by_name in context.config.instruments.values():
+        yield from by_name.values()
+
+
+def declaring_realm(context: Context, instrument: Instrument, field: str) -> str:
+    """The realm whose file wrote the field."""
+    return overlay_realm(instrument.sources[field].document.file) or context.config.root_realm
+
+
+def _stream_problems(context: Context, check, hint: str) -> Iterator[Finding]:
+    """Findings for the wikis (with rate above 0) where `check(config, instrument)` gives a problem."""
+    for realm in realm_instruments(context):
+        for name, instrument in realm.instruments.items():
+            stream = instrument.fields["stream_name"]
+            problems: dict[str, set[str]] = {}
+            for wiki in realm.sampled_wikis(name):
+                problem = check(realm.stream_config(wiki, stream), instrument)
+                if problem:
+                    problems.setdefault(problem, set()).add(wiki)
+            for problem, wikis in sorted(problems.items()):
+                yield Finding(instrument.location("stream_name"), f"instrument {name!r}: {problem} on "
+                              f"{context.wikis(wikis, realm.view.name)}, where its rate is above 0",
+                              hint, (name, "stream_name"))
+
+
+@rule("SL101", "instrument-stream", ERROR)
+def instrument_stream(context: Context) -> Iterator[Finding]:
+    """An instrument's `stream_name` has no stream config on a wiki where its rate is above 0.
+
+    The client drops the events of a stream it has no config for: the instrument collects nothing
+    there."""
+    yield from _stream_problems(context, lambda config, instrument:
+                                None if config is not None else f"stream {instrument.fields['stream_name']!r} has no config",
+                                "declare the stream for those wikis, or give them rate 0")
+
+
+@rule("SL102", "instrument-schema", ERROR)
+def instrument_schema(context: Context) -> Iterator[Finding]:
+    """An instrument's `schema_title` differs from its stream's `schema_title` on a wiki where its
+    rate is above 0.
+
+    EventGate validates each event against the stream's schema: events of another schema are
+    refused."""
+    def check(config, instrument: Instrument) -> str | None:
+        if config is None or config.get("schema_title") == instrument.fields["schema_title"]:
+            return None
+        return f"schema_title {instrument.fields['schema_title']!r} is not the stream's {config.get('schema_title')!r}"
+    yield from _stream_problems(context, check, "use the stream's schema_title, or the stream of this schema")
+
+
+@rule("SL113", "not-a-test-kitchen-stream", WARNING)
+def not_a_test_kitchen_stream(context: Context) -> Iterator[Finding]:
+    """An instrument's stream is not marked as a Test Kitchen stream
+    (`producers.test_kitchen.is_test_kitchen_stream: true`, as Wikimedia marks them).
+
+    Test Kitchen's tooling (and its intake settings) only treats marked streams as instrument
+    streams."""
+    def check(config, instrument: Instrument) -> str | None:
+        if config is None or get_path(config, TEST_KITCHEN_MARK) is True:
+            return None
+        return f"stream {instrument.fields['stream_name']!r} is not marked {'.'.join(TEST_KITCHEN_MARK)}: true"
+    yield from _stream_problems(context, check, "mark the stream with producers: {test_kitchen: {is_test_kitchen_stream: true}}")
+
+
+@rule("SL103", "unknown-contextual-attribute", ERROR, local=True)
+def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
+    """A contextual attribute that the Metrics Platform client does not provide
+    (`contextual_attributes` in streamconf.yaml; Wikimedia's current list by default).
+
+    The client cannot fill it in: the events lack it."""
+    known = context.settings.contextual_attributes
+    for instrument in every_instrument(context):
+        for index, attribute in enumerate(instrument.fields.get("contextual_attributes", ())):
+            if attribute not in known:
+                yield Finding(instrument.location("contextual_attributes", (index,)),
+                              f"instrument {instrument.name!r}: the client provides no contextual attribute {attribute!r}",
+                              did_you_mean(attribute, known) or "see contextual_attributes in streamconf.yaml",
+                              (instrument.name, "contextual_attributes", index))
+
+
+@rule("SL104", "repeated-contextual-attribute", WARNING, local=True)
+def repeated_contextual_attribute(context: Context) -> Iterator[Finding]:
+    """A contextual attribute listed twice for one instrument."""
+    for instrument in every_instrument(context):
+        seen: set[str] = set()
+        for index, attribute in enumerate(instrument.fields.get("contextual_attributes", ())):
+            if attribute in seen:
+                yield Finding(instrument.location("contextual_attributes", (index,)),
+                              f"instrument {instrument.name!r} lists the contextual attribute {attribute!r} twice",
+                              "remove the second one", (instrument.name, "contextual_attributes", index))
+            seen.add(attribute)
+
+
+@rule("SL105", "window-order", ERROR, local=True)
+def window_order(context: Context) -> Iterator[Finding]:
+    """An instrument whose `start` is not before its `end`: it never runs (or for one second)."""
+    for instrument in every_instrument(context):
+        if instrument.start >= instrument.end:
+            yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ends ({instrument.fields['end']}) "
+                          f"no later than it starts ({instrument.fields['start']})", "swap or fix the dates",
+                          (instrument.name, "end"))
+
+
+@rule("SL106", "long-window", WARNING, local=True)
+def long_window(context: Context) -> Iterator[Finding]:
+    """An instrument that runs longer than `max_instrument_days` (streamconf.yaml; default 365).
+
+    Instruments answer a question and stop; one that runs for years is a stream, and a forgotten
+    one costs collection and review."""
+    limit = context.settings.max_instrument_days
+    for instrument in every_instrument(context):
+        days = (instrument.end - instrument.start) / timedelta(days=1)
+        if days > limit:
+            yield Finding(instrument.location("end"), f"instrument {instrument.name!r} runs {days:,.0f} days, "
+                          f"longer than {limit}", "end it sooner, or raise max_instrument_days in streamconf.yaml",
+                          (instrument.name, "end"))
+
+
+@rule("SL107", "ended", WARNING, local=True)
+def ended(context: Context) -> Iterator[Finding]:
+    """An instrument that has ended (at `--at`, default now).
+
+    It is in no wiki's map any more: remove it, or extend it. The repository should not collect
+    dead instruments; git keeps their history."""
+    for instrument in every_instrument(context):
+        if instrument.enabled and instrument.end < context.at:
+            yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ended at {instrument.fields['end']}",
+                          "remove it (git keeps its history), or extend it", (instrument.name, "end"))
+
+
+@rule("SL108", "ending-soon", NOTICE, local=True)
+def ending_soon(context: Context) -> Iterator[Finding]:
+    """An instrument that ends within 7 days (of `--at`, default now)."""
+    for instrument in every_instrument(context):
+        if instrument.enabled and context.at <= instrument.end < context.at + ENDING_SOON:
+            yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ends at {instrument.fields['end']}, "
+                          "within 7 days", "extend it now if it should keep collecting", (instrument.name, "end"))
+
+
+def _rates(instrument: Instrument) -> Iterator[tuple[str, object, tuple]]:
+    """(rate as written, its value, path inside sample.rate) of the default and of every list."""
+    for rate, value in instrument.rates.items():
+        yield (rate, value, (rate,)) if rate == DEFAULT else (rate, rate, (rate,))
+
+
+@rule("SL109", "rate-range", ERROR, local=True)
+def rate_range(context: Context) -> Iterator[Finding]:
+    """A sample rate that is not a number from 0 to 1.
+
+    The extension samples a rate it cannot read as a number (PHP's is_numeric) at 0.0: nothing
+    is collected."""
+    for instrument in every_instrument(context):
+        for rate, value, path in _rates(instrument):
+            if not is_numeric(value):
+                problem = f"rate {value!r} is not a number: MediaWiki samples it at 0.0"
+            elif not 0 <= sample_rate(value) <= 1:
+                problem = f"rate {value!r} is outside 0–1"
+            else:
+                continue
+            yield Finding(instrument.location("sample.rate", path), f"instrument {instrument.name!r}: {problem}",
+                          "a rate is a fraction from 0 to 1, e.g. 0.25", (instrument.name, "sample", "rate", rate))
+
+
+@rule("SL110", "unknown-rate-wiki", ERROR, local=True)
+def unknown_rate_wiki(context: Context) -> Iterator[Finding]:
+    """A wiki or tag in an instrument's rates that the realm does not know: it samples nothing."""
+    for instrument in every_instrument(context):
+        realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
+        for rate, names in instrument.rates.items():
+            for index, name in enumerate(names if rate != DEFAULT else ()):
+                if name not in realm.wikis and name not in realm.tags:
+                    yield Finding(instrument.location("sample.rate", (rate, index)),
+                                  f"instrument {instrument.name!r}: {name!r} is neither a wiki nor a tag of realm {realm.name!r}",
+                                  did_you_mean(name, list(realm.wikis) + sorted(realm.tags)) or f"add it to realms/{realm.name}.yaml",
+                                  (instrument.name, "sample", "rate", rate, index))
+
+
+@rule("SL111", "wiki-under-two-rates", ERROR, local=True)
+def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
+    """A wiki listed (itself or by a tag) under two rates of one instrument: only the first list
+    that names it holds."""
+    for instrument in every_instrument(context):
+        realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
+        wikis = Wikis(realm)
+        first: dict[str, str] = {}
+        for rate, names in instrument.rates.items():
+            for index, name in enumerate(names if rate != DEFAULT else ()):
+                again = sorted(wiki for wiki in wikis.expand([name]) if first.get(wiki, rate) != rate)
+                if again:
+                    shown = ", ".join(again[:3]) + (f" (+{len(again) - 3} more)" if len(again) > 3 else "")
+                    yield Finding(instrument.location("sample.rate", (rate, index)),
+                                  f"instrument {instrument.name!r}: {shown} already get{'s' if len(again) == 1 else ''} "
+                                  f"rate {first[again[0]]}; {name!r} under {rate} does not hold there",
+                                  "list each wiki under one rate", (instrument.name, "sample", "rate", rate, index))
+                for wiki in wikis.expand([name]):
+                    first.setdefault(wiki, rate)
+
+
+@rule("SL112", "instrument-name", ERROR, local=True)
+def instrument_name(context: Context) -> Iterator[Finding]:
+    """An instrument name that is not slug-like: lowercase letters, digits and `-`, not an integer.
+
+    The embedded map is keyed by name: PHP makes an integer-like name an integer key, and names
+    0..n-1 turn the map into a list."""
+    for instrument in every_instrument(context):
+        name = instrument.name
+        if not SLUG.fullmatch(name) or php_int_key(name) is not None:
+            yield Finding(instrument.location(), f"instrument name {name!r} is not slug-like",
+                          "use lowercase letters, digits and '-', with at least one letter, e.g. web-scroll-depth", (name,))
+
+
+@rule("SL114", "instrument-sample-unit", ERROR, local=True)
+def instrument_sample_unit(context: Context) -> Iterator[Finding]:
+    """An instrument's `sample.unit` other than `pageview` or `session`, the only units the
+    Metrics Platform client samples instruments by."""
+    for instrument in every_instrument(context):
+        unit = instrument.fields.get("sample.unit", "session")
+        if unit not in SAMPLE_UNITS:
+            yield Finding(instrument.location("sample.unit"), f"instrument {instrument.name!r}: sample unit {unit!r} "
+                          f"is not one of {', '.join(SAMPLE_UNITS)}", did_you_mean(str(unit), SAMPLE_UNITS) or "use session",
+                          (instrument.name, "sample", "unit"))
+
+
+@rule("SL115", "unknown-owner", ERROR)
+def unknown_owner(context: Context) -> Iterator[Finding]:
+    """An instrument's `owner` that is not a team of owners.yaml (checked once owners.yaml exists)."""
+    teams = _teams(context)
+    if teams is None:
+        return
+    for instrument in every_instrument(context):
+        owner = instrument.fields.get("owner")
+        if owner is not None and owner not in teams:
+            yield Finding(instrument.location("owner"), f"instrument {instrument.name!r}: owner {owner!r} is not a team of "
+                          f"{OWNERS_FILE}", did_you_mean(owner, teams) or f"add the team to {OWNERS_FILE}",
+                          (instrument.name, "owner"))
+
+
+def _teams(context: Context) -> list[str] | None:
+    """The teams of owners.yaml, or None without one (or when it cannot be read: its own checks say why)."""
+    if context.root is None or not (context.root / OWNERS_FILE).is_file():
+        return None
+    try:
+        document = parse_yaml(decode(read_bytes(context.root / OWNERS_FILE, OWNERS_FILE), OWNERS_FILE), OWNERS_FILE)
+    except ConfigError:
+        return None
+    teams = document.value.get("teams") if isinstance(document.value, dict) else None
+    return sorted(teams) if isinstance(teams, dict) else None
