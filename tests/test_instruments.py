@@ -175,7 +175,7 @@ def test_a_realm_built_on_another_replaces_fields_and_adds_instruments(instrumen
 
 
 def test_tags_expand_to_the_realm_s_wikis_in_its_order(repo: Path, run):
-    write_tree(repo, {"instruments/a.yaml": INSTRUMENT.replace("[enwiki, private]", "[wiki, enwiki]")})
+    write_tree(repo, {"instruments/a.yaml": INSTRUMENT.replace("[enwiki, private]", "[wiki, enwiki]").replace("[dewiki]", "[officewiki]")})
     build = compile_at(run, repo)
     assert read_json(build / "production/instruments.json")[0]["sample_rate"]["0.5"] == ["enwiki", "dewiki"]
 
@@ -293,3 +293,49 @@ def test_integer_like_names_make_the_map_a_list():
 def test_an_unparseable_end_empties_the_list_even_before_the_start():
     entries = [entry("later", start="2027-01-01T00:00:00Z", end="whenever"), entry("now")]
     assert instrument_configs(entries, "enwiki", instant(AT)) == {}
+
+
+# show, schedule, publish ------------------------------------------------------------------------
+
+
+def test_show_instruments_prints_the_embedded_map(instrumented: Path, run):
+    result = run("show", "dewiki", "--instruments", "--root", instrumented, "--at", AT)
+    assert result.exit_code == 0
+    assert json_of(result.output) == {"web-scroll-depth": {"sample": {"rate": 1.0, "unit": "pageview"}, "stream_name": "a.b",
+                                                           "contextual_attributes": ["page_namespace", "performer_is_logged_in"]}}
+    one = run("show", "dewiki", "web-scroll-depth", "--instruments", "--root", instrumented, "--at", AT)
+    assert json_of(one.output)["sample"] == {"rate": 1.0, "unit": "pageview"}
+    later = run("show", "dewiki", "web-scroll-depth", "--instruments", "--root", instrumented, "--at", "2027-03-01T00:00:00Z")
+    assert later.exit_code == 1 and "'web-scroll-depth' is not active there at that time (dewiki, 2027-03-01T00:00:00Z)" in later.output
+
+
+def json_of(text: str):
+    import json
+
+    return json.loads(text)
+
+
+def test_schedule_lists_coming_starts_and_ends(instrumented: Path, run):
+    result = run("schedule", "--root", instrumented, "--at", "2026-10-01T00:00:00Z")
+    assert result.output.splitlines() == [
+        "at 2026-10-01T00:00:00Z: 2 coming, recompile at 2026-11-01T00:00:00Z",
+        "  2026-11-01T00:00:00Z  production  web-scroll-depth starts: 0.5 on the 2 `en` wikis; 1 on dewiki; 0 elsewhere (per pageview)",
+        "  2027-01-31T23:00:00Z  production  web-scroll-depth has ended (last active 2027-01-31T22:59:59Z): 0.5 on the 2 `en` wikis; "
+        "1 on dewiki; 0 elsewhere (per pageview)"]
+    document = json_of(run("schedule", "--root", instrumented, "--at", AT, "--format", "json").output)
+    assert document == {"at": AT, "valid_until": "2027-01-31T23:00:00Z", "changes": [
+        {"at": "2027-01-31T23:00:00Z", "realm": "production", "event": "end", "instrument": "web-scroll-depth",
+         "sample_unit": "pageview", "default": "0",
+         "rates": [{"rate": "0.5", "wikis": ["enwiki", "officewiki"]}, {"rate": "1", "wikis": ["dewiki"]}]}]}
+    assert run("schedule", "--root", instrumented, "--at", "2027-06-01T00:00:00Z").output == \
+        "at 2027-06-01T00:00:00Z: nothing is coming\n"
+
+
+def test_publish_warns_when_the_build_is_past_valid_until(instrumented: Path, run, tmp_path: Path):
+    compile_at(run, instrumented, "2026-10-01T00:00:00Z")  # valid until the start, 2026-11-01, long past
+    result = run("publish", instrumented / "build", tmp_path / "dest")
+    assert result.exit_code == 0
+    assert "warning SC304: the build's instruments are as at 2026-10-01T00:00:00Z, valid until 2026-11-01T00:00:00Z, " \
+           "which has passed" in result.output
+    compile_at(run, instrumented, "2027-06-01T00:00:00Z")  # nothing will change after it
+    assert "SC304" not in run("publish", instrumented / "build", tmp_path / "dest").output

@@ -225,20 +225,69 @@ def rules_command(fmt: str) -> None:
 @root_option
 @realm_option
 @click.option("--eventlogging", is_flag=True, help="Show what EventLogging embeds instead of the API body.")
-def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, eventlogging: bool) -> None:
+@click.option("--instruments", is_flag=True, help="Show the instrumentConfigs ext.testKitchen embeds (at --at).")
+@at_option
+def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, eventlogging: bool, instruments: bool,
+                 at) -> None:
     """Print a wiki's effective config as JSON: the `action=streamconfigs` body, or one stream's
-    config (a stream name may match a /pattern/ key).
+    config (a stream name may match a /pattern/ key). With --instruments, the instrument configs
+    that ext.testKitchen embeds on the wiki, or one instrument's.
 
     \b
     Example:
       streamconf show enwiki mediawiki.job.refresh --realm beta
+      streamconf show enwiki --instruments --at 2026-12-24T00:00:00Z
     """
+    from .instruments.timestamps import now
     from .render import to_json_value
-    from .workflow import load_config, show_config
+    from .workflow import load_config, show_config, show_instruments
 
+    if eventlogging and instruments:
+        raise click.UsageError("give --eventlogging or --instruments, not both")
     config, _ = load_config(root)
-    document = show_config(config, realm or config.root_realm, wiki, stream, eventlogging)
+    realm = realm or config.root_realm
+    document = show_instruments(config, realm, wiki, stream, at or now()) if instruments else \
+        show_config(config, realm, wiki, stream, eventlogging)
     click.echo(json.dumps(to_json_value(document), indent=2, ensure_ascii=False))
+
+
+@cli.command("schedule")
+@root_option
+@click.option("--realm", "realms", multiple=True, help="Only this realm (repeatable) [default: every realm].")
+@at_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def schedule_command(root: Path, realms: tuple[str, ...], at, fmt: str) -> None:
+    """List the coming instrument starts and ends: when, which instrument, on which wikis at which
+    rates. A build of the instruments holds until the first of them: recompile then.
+
+    \b
+    Example:
+      streamconf schedule --realm production
+      streamconf schedule --format json     # for a deploy timer: valid_until is the next recompile
+    """
+    from .diff import describe_wikis
+    from .instruments.schedule import rate_groups
+    from .instruments.timestamps import format_instant
+    from .workflow import schedule_repository
+
+    config, at, coming = schedule_repository(root, realms, at)
+    until = format_instant(coming[0].change.at) if coming else None
+    if fmt == "json":
+        click.echo(json.dumps({"at": format_instant(at), "valid_until": until, "changes": [
+            {"at": format_instant(item.change.at), "realm": item.change.realm, "event": item.change.event,
+             "instrument": item.change.name, "sample_unit": item.entry.get("sample_unit", "session"),
+             "default": item.entry["sample_rate"]["default"],
+             "rates": [{"rate": rate, "wikis": wikis} for rate, wikis in rate_groups(item.entry)]} for item in coming]},
+            indent=1, ensure_ascii=False))
+        return
+    click.echo(f"at {format_instant(at)}: " + (f"{len(coming)} coming, recompile at {until}" if coming else "nothing is coming"))
+    for item in coming:
+        realm = item.change.realm
+        rates = [f"{rate} on {describe_wikis(set(wikis), config.realms[realm], realm)}" for rate, wikis in rate_groups(item.entry)]
+        rates.append(f"{item.entry['sample_rate']['default']} {'elsewhere' if rates else 'on every wiki'}")
+        event = "starts" if item.change.event == "start" else f"has ended (last active {item.entry['end']})"
+        click.echo(f"  {format_instant(item.change.at)}  {realm}  {item.change.name} {event}: "
+                   f"{'; '.join(rates)} (per {item.entry.get('sample_unit', 'session')})")
 
 
 @cli.command("diff")
@@ -361,6 +410,7 @@ def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_r
         plan = publish.rollback(paths[0], dry_run)
     else:
         plan = publish.publish(paths[0], paths[1], keep, allow_dirty, dry_run)
+    print_diagnostics(plan.warnings)
     click.echo(publish.describe(plan, dry_run, rollback))
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic, Location
 from .emit import MANIFEST, locked, place_files, read_manifest, verify
+from .instruments import schedule, timestamps
 
 RELEASES = "releases"
 CURRENT = "current"
@@ -40,6 +41,7 @@ class Plan:
     changed: list[str] = field(default_factory=list)
     unchanged: bool = False  # the release is already current
     removed_releases: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def check_build(build: Path, allow_dirty: bool) -> dict:
@@ -131,13 +133,14 @@ def _clean(dest: Path) -> None:
 def publish(build: Path, dest: Path, keep: int = 5, allow_dirty: bool = False, dry_run: bool = False) -> Plan:
     manifest = check_build(build, allow_dirty)
     manifest_bytes = (build / MANIFEST).read_bytes()
+    warnings = schedule.expiry_warnings(manifest, str(build / MANIFEST), timestamps.now())
     try:
         dest.mkdir(parents=True, exist_ok=True)
         with locked(dest):
             _clean(dest)
             previous = current_release(dest)
             old_manifest = read_manifest(dest / CURRENT) if previous else None
-            plan = Plan(release_id(manifest_bytes), previous)
+            plan = Plan(release_id(manifest_bytes), previous, warnings=warnings)
             _compare(plan, _files(old_manifest), manifest["files"])
             if previous and (dest / CURRENT / MANIFEST).read_bytes() == manifest_bytes:
                 plan.release, plan.unchanged = previous, True

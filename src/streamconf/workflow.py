@@ -180,6 +180,32 @@ def show_config(config: Config, realm: str, wiki: str, stream: str | None, event
     return stream_config(key, entries[key], view.settings["stream_defaults"], stream)
 
 
+def show_instruments(config: Config, realm: str, wiki: str, name: str | None, at: datetime) -> Value:
+    """The `instrumentConfigs` ext.testKitchen embeds on `wiki` at `at`, or one instrument's entry."""
+    from .instruments.render import instrument_configs
+    from .instruments.resolve import service_body
+
+    select(config, [realm], [wiki])
+    configs = instrument_configs(service_body(config.instruments.get(realm, {}), config.realms[realm]), wiki, at)
+    if name is None:
+        return configs
+    if name not in configs:
+        declared = config.instruments.get(realm, {})
+        why = "is not active there at that time" if name in declared else "is not an instrument of the realm"
+        raise fail(Location(f"realm {realm}"), f"{name!r} {why} ({wiki}, {timestamps.format_instant(at)})",
+                   did_you_mean(name, declared) or "streamconf schedule lists when instruments start and end", code="SC305")
+    return configs[name]
+
+
+def schedule_repository(root: Path, realms: Sequence[str], at: datetime | None) -> tuple[Config, datetime, list]:
+    """The config, the instant, and the instrument starts and ends after it in the given realms
+    (default: all)."""
+    config, _ = load_config(root)
+    select(config, realms, [])
+    at = at or timestamps.now()
+    return config, at, schedule.coming(config, realms or config.realms, at)
+
+
 @dataclass
 class LogEntry:
     revision: object  # gitrepo.Revision

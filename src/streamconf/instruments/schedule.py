@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
+from ..diagnostics import WARNING, Diagnostic, Location
+from ..model import Config
 from .declare import Instrument
+from .render import first_rates
+from .resolve import service_body
 from .timestamps import ONE_SECOND, TimestampError, format_instant, parse_instant
 
 
@@ -57,3 +61,42 @@ def build_holds(manifest: dict, at: datetime | None, current: datetime) -> bool:
         return built <= current and (until is None or current < parse_instant(until))
     except (TimestampError, TypeError):
         return False
+
+
+def expiry_warnings(manifest: dict, where: str, current: datetime) -> list[Diagnostic]:
+    """A warning when the build's embedded instrument maps are already out of date."""
+    until = manifest.get("valid_until")
+    try:
+        if until is None or parse_instant(until) > current:
+            return []
+    except (TimestampError, TypeError):
+        pass
+    return [Diagnostic(Location(where), f"the build's instruments are as at {manifest.get('at')}, valid until {until}, "
+                       "which has passed: some instrument has started or ended since",
+                       "compile again (a compile after valid_until rebuilds), then publish that build",
+                       severity=WARNING, code="SC304")]
+
+
+def rate_groups(entry: dict) -> list[tuple[str, list[str]]]:
+    """(rate, the wikis that get it) in the order written, each wiki under the first list that
+    names it; lists whose wikis all get an earlier rate are left out."""
+    groups: dict[str, list[str]] = {}
+    for wiki, rate in first_rates(entry).items():
+        groups.setdefault(rate, []).append(wiki)
+    return [(rate, groups[rate]) for rate in entry.get("sample_rate", {}) if rate in groups]
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A coming change and the service entry of its instrument."""
+
+    change: Change
+    entry: dict
+
+
+def coming(config: Config, realms: Iterable[str], at: datetime) -> list[Scheduled]:
+    """Every start and end after `at` in the given realms, in time order."""
+    selected = {realm: config.instruments.get(realm, {}) for realm in realms}
+    entries = {realm: {entry["name"]: entry for entry in service_body(by_name, config.realms[realm])}
+               for realm, by_name in selected.items()}
+    return [Scheduled(change, entries[change.realm][change.name]) for change in changes(selected, at)]
