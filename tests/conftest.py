@@ -119,7 +119,7 @@ def read_json(path: Path):
 
 def copy_project_config(destination: Path) -> Path:
     """The repository's own config, copied without build output."""
-    for name in ("realms", "streams", "overrides", "tests/fixtures/event-schemas"):
+    for name in ("realms", "streams", "overrides", "instruments", "tests/fixtures/event-schemas"):
         shutil.copytree(PROJECT / name, destination / name)
     for name in ("streamconf.yaml", "stream-defaults.yaml", "eventlogging.yaml"):
         shutil.copy(PROJECT / name, destination / name)

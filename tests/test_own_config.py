@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project_config, read_json
+from streamconf.load import read_sources
+from streamconf.validate import validate
+
+
+AT = "2026-12-01T00:00:00Z"  # instruments are judged and embedded as at this instant
 
 
 @pytest.fixture(scope="module")
@@ -16,10 +21,10 @@ def build(tmp_path_factory) -> Path:
 
     root = copy_project_config(tmp_path_factory.mktemp("own"))
     runner = CliRunner()
-    validated = runner.invoke(cli, ["validate", "--root", str(root)])
+    validated = runner.invoke(cli, ["validate", "--root", str(root), "--at", AT])
     assert validated.exit_code == 0
     assert validated.output.startswith("valid:"), "no findings at all"
-    assert runner.invoke(cli, ["compile", "--root", str(root)]).exit_code == 0
+    assert runner.invoke(cli, ["compile", "--root", str(root), "--at", AT]).exit_code == 0
     return root / "build"
 
 
@@ -68,3 +73,25 @@ def test_beta_realm(build: Path):
     assert "test.beta_only" in read_json(build / "beta/enwiki/eventlogging.json")
     assert streams(build, "beta", "enwiki")["mediawiki.web_ui_actions"]["sample"]["rate"] == 1
     assert "test.beta_only" not in streams(build, "beta", "dewiki")
+
+
+def test_instruments_of_three_teams_past_present_and_future(build: Path):
+    service = read_json(build / "production/instruments.json")
+    assert len(service) >= 8
+    config, _ = validate(read_sources(build.parent))
+    assert len({instrument.fields["owner"] for instrument in config.instruments["production"].values()}) >= 3
+    embedded = read_json(build / "production/enwiki/instruments.json")
+    assert set(embedded) < {item["name"] for item in service}, "past and future instruments are not embedded"
+    assert "web-toc-clicks" not in embedded and "web-dark-mode-toggle" not in embedded
+    assert embedded["web-scroll-depth"]["sample"] == {"rate": 0.5, "unit": "pageview"}
+    assert "growth-suggested-edits-2026" not in {item["name"] for item in service}, "disabled"
+
+
+def test_instrument_rates_per_wiki_and_per_tag(build: Path):
+    assert read_json(build / "production/testwiki/instruments.json")["web-scroll-depth"]["sample"]["rate"] == 1.0  # group0
+    assert read_json(build / "production/frwiktionary/instruments.json")["growth-newcomer-homepage"]["sample"]["rate"] == 0.25
+    assert read_json(build / "production/commonswiki/instruments.json")["tk-page-visit"]["sample"]["rate"] == 0.01  # group1
+    assert read_json(build / "beta/dewiki/instruments.json")["web-scroll-depth"]["sample"]["rate"] == 1.0
+    assert "beta-tk-smoke-test" in read_json(build / "beta/enwiki/instruments.json")
+    manifest = read_json(build / "manifest.json")
+    assert (manifest["at"], manifest["valid_until"]) == (AT, "2027-01-01T00:00:00Z")
