@@ -339,3 +339,19 @@ def test_publish_warns_when_the_build_is_past_valid_until(instrumented: Path, ru
            "which has passed" in result.output
     compile_at(run, instrumented, "2027-06-01T00:00:00Z")  # nothing will change after it
     assert "SC304" not in run("publish", instrumented / "build", tmp_path / "dest").output
+
+
+def test_service_body_corners(repo: Path, run):
+    """The rows of docs/instruments.md's service body table that the other tests do not show."""
+    write_tree(repo, {
+        "realms/beta.yaml": "base: production\nwikis:\n  enwiki: [en, wiki]\n",
+        "instruments/a.yaml": INSTRUMENT.replace("0.5: [enwiki, private]", "'0.50': [private, officewiki]")
+                                        .replace("      contextual_attributes: [page_namespace, performer_is_logged_in]\n", "")
+                                        .replace("        unit: pageview\n", "")})
+    build = compile_at(run, repo)
+    (production,) = read_json(build / "production/instruments.json")
+    assert production["sample_rate"] == {"default": "0", "0.50": ["officewiki"], "1": ["dewiki"]}
+    assert production["contextual_attributes"] == [] and "sample_unit" not in production
+    (beta,) = read_json(build / "beta/instruments.json")
+    assert beta["sample_rate"] == {"default": "0", "0.50": [], "1": []}, "names beta does not know expand to no wiki"
+    assert read_json(build / "production/officewiki/instruments.json")["web-scroll-depth"]["sample"] == {"rate": 0.5, "unit": "session"}
