@@ -139,7 +139,7 @@ def test_internal_errors_are_reported_without_traceback(repo: Path, run, monkeyp
 def test_every_command_has_help_with_an_example(run):
     from streamconf.cli import cli
 
-    assert sorted(cli.commands) == ["compile", "diff", "explain", "import", "log", "publish", "rules", "show", "validate"]
+    assert sorted(cli.commands) == ["compile", "diff", "explain", "import", "log", "publish", "rules", "schedule", "show", "validate"]
     for command in cli.commands:
         result = run(command, "--help")
         assert result.exit_code == 0
