@@ -32,7 +32,12 @@ def stream_entries(streams: Value) -> dict[str, dict]:
 def stream_config(key: str, settings: dict, defaults: Value, name: str | None = None,
                   replace: Callable[[Value, Value], Value] = replace_value) -> dict:
     """Section 3 of the semantics: defaults under the stream's settings, then `stream` and `topics`.
-    `name` is the concrete stream name a pattern key is looked up for; topics are made for it.
+    `name` is the concrete stream name a pattern key is looked up for; topics are made for it."""
+    return with_stream_and_topics(key, with_defaults(settings, defaults, replace), name)
+
+
+def with_defaults(settings: dict, defaults: Value, replace: Callable[[Value, Value], Value] = replace_value) -> dict:
+    """The stream's settings over the defaults (array_replace_recursive), as a new map.
 
     For map defaults the top level of array_replace_recursive is done here, key by key, with
     `replace` for each key both set; a caller may pass one that shares its results."""
@@ -41,19 +46,23 @@ def stream_config(key: str, settings: dict, defaults: Value, name: str | None = 
         for k, value in settings.items():
             if k not in config:
                 config[k] = value
-    else:
-        config = replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
+        return config
+    return replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
+
+
+def with_stream_and_topics(key: str, config: dict, name: str | None = None) -> dict:
+    """`stream` set to the key and, unless the settings give them, `topics` computed; in place."""
     config["stream"] = key
     if config.get("topics") is None:
         config["topics"] = topics(name or key, config.get("topic_prefixes"))
     return config
 
 
-def topics(name: str, prefixes: Value) -> list[str]:
+def topics(name: str, prefixes: Value, as_pattern: bool = True) -> list[str]:
     if prefixes is None:
         return [name]
     prefix_list = list(prefixes.values()) if type(prefixes) is dict else list(prefixes)
-    if patterns.is_pattern(name):
+    if as_pattern and patterns.is_pattern(name):
         return [patterns.parse(name).with_topic_prefixes(prefix_list)]
     return [prefix + name for prefix in prefix_list]
 
