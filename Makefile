@@ -15,7 +15,7 @@ STREAMCONF_GOLDEN ?= ../shared/golden
 # otherwise compile the package from source.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,serve]'
 	$(BIN)/python -m compileall -q src
 	touch $@
 

@@ -27,7 +27,11 @@ def test_output_layout_and_bodies(repo: Path, run):
     assert sorted(files_of(build)) == [
         "manifest.json",
         *[f"production/{wiki}/{name}" for wiki in ("dewiki", "enwiki", "officewiki")
-          for name in ("eventlogging.json", "streamconfigs.json")]]
+          for name in ("eventlogging.json", "streamconfigs.json")],
+        "production/serving.json"]
+    assert read_json(build / "production/serving.json") == {"base": None, "domains": {
+        "de.m.wikipedia.org": "dewiki", "de.wikipedia.org": "dewiki", "en.m.wikipedia.org": "enwiki",
+        "en.wikipedia.org": "enwiki"}, "explicit_topics": {}}
     assert read_json(build / "production/enwiki/streamconfigs.json") == {"streams": {"a.b": {
         "topic_prefixes": ["eqiad.", "codfw."], "schema_title": "analytics/link_hover",
         "destination_event_service": "eventgate-analytics-external", "stream": "a.b",
@@ -89,7 +93,9 @@ def test_a_tampered_build_is_rebuilt(repo: Path, run):
 def test_selection_by_realm_and_wiki(repo: Path, run, tmp_path: Path):
     out = tmp_path / "out"
     assert run("compile", "--root", repo, "--out", out, "--wiki", "enwiki").exit_code == 0
-    assert sorted(files_of(out)) == ["manifest.json", "production/enwiki/eventlogging.json", "production/enwiki/streamconfigs.json"]
+    assert sorted(files_of(out)) == ["manifest.json", "production/enwiki/eventlogging.json",
+                                     "production/enwiki/streamconfigs.json", "production/serving.json"]
+    assert read_json(out / "production/serving.json")["domains"] == {"en.m.wikipedia.org": "enwiki", "en.wikipedia.org": "enwiki"}
     assert read_json(out / "manifest.json")["source"]["selection"] == {"realms": None, "wikis": ["enwiki"]}
 
 

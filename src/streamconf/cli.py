@@ -414,5 +414,48 @@ def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_r
     click.echo(publish.describe(plan, dry_run, rollback))
 
 
+@cli.command("serve")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--host", "bind", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (one per core is a good start).")
+@click.option("--host-realm", default=None,
+              help="The realm whose wikis answer by Host header [default: the realm built on no other].")
+@click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
+              help="Seconds between checks of SOURCE for a new release.")
+def serve_command(source: Path, bind: str, port: int, workers: int, host_realm: str | None, poll: float) -> None:
+    """Serve SOURCE (a build directory, or a publish destination with its `current` release) as
+    MediaWiki's stream configuration API: api.php?action=streamconfigs with streams= and
+    constraints=, exactly as MediaWiki answers it, plus /healthz and /metrics.
+
+    \b
+    Example:
+      streamconf serve /srv/streamconfigs --host 0.0.0.0 --port 8080 --workers 2
+      curl -H 'Host: en.wikipedia.org' 'localhost:8080/w/api.php?action=streamconfigs&streams=a|b'
+      curl 'localhost:8080/beta/enwiki/w/api.php?action=streamconfigs&constraints=destination_event_service=eventgate-main'
+
+    When `streamconf publish` switches SOURCE/current, every worker verifies the new release
+    against its manifest and answers from it within --poll seconds, without a restart; every
+    response comes from one release, named in its X-Streamconf-Release header. A release that
+    does not verify is not served. SIGTERM finishes the requests in flight, then exits.
+
+    \b
+    Under systemd (/etc/systemd/system/streamconf.service):
+      [Service]
+      ExecStart=/opt/streamconf/.venv/bin/streamconf serve /srv/streamconfigs --host 0.0.0.0 --workers 2
+      KillSignal=SIGTERM
+      Restart=on-failure
+      DynamicUser=yes
+    \b
+    Behind a CDN: answers carry Cache-Control: public, max-age=600, s-maxage=600 (errors are
+    private) and a strong ETag; the CDN must keep the Host header (it chooses the wiki) and
+    the whole query string in its cache key.
+    """
+    from .serve import run
+
+    run.serve(source, bind, port, workers, host_realm, poll)
+
+
 def main() -> None:
     cli(prog_name="streamconf")

@@ -19,11 +19,13 @@ from . import render
 from .instruments import schedule, timestamps
 from .instruments.compile import instrument_files
 from .diagnostics import WARNING, Diagnostic, Location
+from .domains import host_map
 from .model import Config
 from .resolve import SETTINGS, Step, Value, WikiClass, classify_wikis, replace_value, resolve_setting
 
 STREAMCONFIGS = "streamconfigs.json"
 EVENTLOGGING = "eventlogging.json"
+SERVING = "serving.json"  # per realm: the host names of its wikis, and which stream configs give their own topics
 
 
 @dataclass
@@ -35,6 +37,12 @@ class Build:
     realms: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     validity: dict[str, str | None] = field(default_factory=dict)  # `at` and `valid_until`, when time matters
+    serving: dict[str, bytes] = field(default_factory=dict)  # OUT/<realm>/serving.json: what `serve` needs
+
+    @property
+    def outputs(self) -> dict[str, bytes]:
+        """Every file of the build: the bundles and each realm's serving data, by path."""
+        return dict(sorted({**self.files, **self.serving}.items()))
 
 
 @dataclass
@@ -57,6 +65,7 @@ class ApiBody:
     data: bytes = b""
     patterns: tuple[str, ...] = ()  # the pattern keys, in order
     embedded: dict[str, tuple[dict, bytes] | None] = field(default_factory=dict)  # name -> entry, or None
+    explicit_topics: list[str] = field(default_factory=list)  # keys whose settings give `topics`
 
 
 class RealmCompiler:
@@ -70,7 +79,7 @@ class RealmCompiler:
         self.interned: dict[str, Value] = {}
         # Results remembered by the identity of what they were made from. Every entry keeps its
         # inputs alive, so no id is reused while the compiler lives.
-        self.stream_configs: dict[tuple[str, int, int], tuple[Value, Value, dict, bytes]] = {}
+        self.stream_configs: dict[tuple[str, int, int], tuple[Value, Value, dict, bytes, bool]] = {}
         self.replaced: dict[tuple[int, int], tuple[Value, Value, Value]] = {}
         self.fragments: dict[int, tuple[Value, bytes]] = {}
         self.scalars: dict[tuple[type, Value], bytes] = {}
@@ -112,13 +121,16 @@ class RealmCompiler:
             self.scalars[cache_key] = render.serialize_value(value)
         return self.scalars[cache_key]
 
-    def stream_config(self, key: str, settings: dict, defaults: Value) -> tuple[dict, bytes]:
-        """A stream's config and its bytes, built from shared top-level values and their bytes."""
+    def stream_config(self, key: str, settings: dict, defaults: Value) -> tuple[dict, bytes, bool]:
+        """A stream's config, its bytes, built from shared top-level values and their bytes, and
+        whether its settings give the topics (rather than the topics being computed)."""
         cache_key = (key, id(settings), id(defaults))
         if cache_key not in self.stream_configs:
-            config = render.stream_config(key, settings, defaults, replace=self.replace)
+            config = render.with_defaults(settings, defaults, self.replace)
+            explicit_topics = config.get("topics") is not None
+            render.with_stream_and_topics(key, config)
             data = render.serialize_map({k: self.fragment(value) for k, value in config.items()})
-            self.stream_configs[cache_key] = (settings, defaults, config, data)
+            self.stream_configs[cache_key] = (settings, defaults, config, data, explicit_topics)
         return self.stream_configs[cache_key][2:]
 
     def stream_entries(self, streams: Value) -> tuple[dict[str, dict], tuple[str, ...]]:
@@ -135,7 +147,9 @@ class RealmCompiler:
             entries, patterns = self.stream_entries(self.setting(wiki_class, "streams"))
             body = ApiBody({}, {}, patterns=patterns)
             for key, settings in entries.items():
-                body.configs[key], body.fragments[key] = self.stream_config(key, settings, defaults)
+                body.configs[key], body.fragments[key], explicit = self.stream_config(key, settings, defaults)
+                if explicit:
+                    body.explicit_topics.append(key)
             body.data = b'{"streams":' + render.serialize_map(body.fragments) + b"}\n"
             self.bodies[cache_key] = body
         return self.bodies[cache_key]
@@ -213,15 +227,23 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
     for realm in realms:
         compiler = RealmCompiler(config, realm)
         selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
+        explicit_topics: dict[str, list[str]] = {}
         for wiki_class in compiler.classes(selected):
-            api = compiler.api_body(wiki_class).data
+            body = compiler.api_body(wiki_class)
             embedded = compiler.eventlogging(wiki_class)[1]
             for wiki in wiki_class.wikis:
-                build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = api
+                build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = body.data
                 build.files[f"{realm}/{wiki}/{EVENTLOGGING}"] = embedded
+                if body.explicit_topics:
+                    explicit_topics[wiki] = body.explicit_topics
         if config.declares_instruments:
             build.files.update(instrument_files(config, realm, selected, at))
         build.realms[realm] = sorted(selected)
+        build.serving[f"{realm}/{SERVING}"] = render.serialize({
+            "base": config.realms[realm].base,
+            "domains": host_map(config.realms[realm], selected),
+            "explicit_topics": dict(sorted(explicit_topics.items())),
+        })
         build.warnings.extend(compiler.warnings)
     build.files = dict(sorted(build.files.items()))
     return build

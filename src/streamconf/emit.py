@@ -40,10 +40,11 @@ def sha256(data: bytes) -> str:
 def file_digests(build: Build) -> dict[str, str]:
     """path -> sha256 of its content, each distinct content hashed once."""
     digests: dict[int, str] = {}
-    for data in build.files.values():
+    outputs = build.outputs
+    for data in outputs.values():
         if id(data) not in digests:
             digests[id(data)] = sha256(data)
-    return {path: digests[id(data)] for path, data in build.files.items()}
+    return {path: digests[id(data)] for path, data in outputs.items()}
 
 
 def manifest_bytes(build: Build, digests: dict[str, str], source: dict[str, Any], generator: str) -> bytes:
@@ -133,9 +134,11 @@ def write_build(build: Build, out: Path, source: dict[str, Any], generator: str)
 
 
 def _write_files(staging: Path, build: Build, digests: dict[str, str]) -> None:
+    outputs = build.outputs
+
     def write(path: str, target: Path) -> None:
         with open(target, "xb") as handle:
-            handle.write(build.files[path])
+            handle.write(outputs[path])
     place_files(staging, digests, write)
 
 

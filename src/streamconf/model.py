@@ -64,6 +64,7 @@ class Realm:
     base: str | None = None
     replace: tuple[str, ...] = ()
     location: Location = Location("")
+    domains: dict[str, tuple[str, ...]] = field(default_factory=dict)  # wiki -> host names given in the realm file
 
     @cached_property
     def tags(self) -> frozenset[str]:

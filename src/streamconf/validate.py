@@ -277,7 +277,8 @@ class _Checker:
                 if wiki not in wikis:
                     self.error(where, f"{wiki!r} is listed in a dblist but is not a wiki of realm {name!r}",
                                did_you_mean(wiki, wikis) or f"add it under wikis: in realms/{name}.yaml")
-        realm = Realm(name, wikis, spec.get("base"), tuple(spec.get("replace", ())), document.location())
+        realm = Realm(name, wikis, spec.get("base"), tuple(spec.get("replace", ())), document.location(),
+                      self.domains(document, wikis))
         for tag in sorted(realm.tags):
             if tag in wikis or tag in RESERVED_NAMES:
                 self.error(document.location(("wikis",)), f"{tag!r} is used both as a tag and as a wiki id (or is reserved)",
@@ -285,6 +286,24 @@ class _Checker:
         if realm.replace and realm.base is None:
             self.error(document.location(("replace",)), "`replace` needs a `base` realm to replace settings of")
         return realm
+
+    def domains(self, document: Document, wikis: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        """wiki -> the host names `domains:` gives it; each host name names one wiki."""
+        domains: dict[str, tuple[str, ...]] = {}
+        owners: dict[str, str] = {}
+        for wiki, hosts in (document.value.get("domains") or {}).items():
+            where = document.location(("domains", wiki))
+            if wiki not in wikis:
+                self.error(where, f"{wiki!r} under domains: is not a wiki of this realm",
+                           did_you_mean(wiki, wikis) or "list the wiki under wikis: first", path=("domains", wiki))
+                continue
+            for host in hosts:
+                if host in owners:
+                    self.error(where, f"host name {host!r} is given to both {owners[host]!r} and {wiki!r}",
+                               "a host name chooses one wiki: keep it under one of them", path=("domains", wiki))
+                owners.setdefault(host, wiki)
+            domains[wiki] = tuple(hosts)
+        return domains
 
     def dblist_members(self, realm: str, tags: list[str], document: Document) -> dict[str, dict[str, Location]]:
         """tag -> {wiki id: where it is listed} from realms/<realm>/<tag>.dblist."""

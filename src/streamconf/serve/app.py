@@ -1,0 +1,284 @@
+"""The HTTP service: an ASGI application answering MediaWiki's `api.php?action=streamconfigs` (and
+the health, metrics and instruments routes) from the release in memory.
+
+Every request takes the release once, at its start, and is answered wholly from it; the release's
+name is in the `X-Streamconf-Release` header. A watcher polls the source and, when a new release
+verifies, swaps it in with one assignment; one that does not verify is never served.
+
+No web framework: each answer is a dictionary lookup once warm, and a router would cost more than
+the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from .. import render
+from . import query
+from .metrics import Metrics
+from .release import Body, Release, ReleaseError, load, version
+
+LOG = logging.getLogger("streamconf.serve")
+
+MAX_QUERY_BYTES = 8190  # Apache's LimitRequestLine, which MediaWiki's front ends enforce
+CACHE_ENTRIES = 4096  # answers kept per worker: a bound, whatever the queries
+POLL_SECONDS = 1.0
+PUBLIC = b"public, max-age=600, s-maxage=600"  # ApiStreamConfigs: cache mode public, max age 600
+PRIVATE = b"private, must-revalidate, max-age=0"  # ApiMain: error results are not cached
+JSON = b"application/json; charset=utf-8"
+FORMATS = {"json", "jsonfm", "none", "php", "phpfm", "rawfm", "xml", "xmlfm"}  # ApiMain's `format` values
+FORMAT_VERSIONS = {"2", "latest"}  # ApiFormatJsonVersion2 allows version 2 only
+MULTI_PARAMETERS = ("streams", "constraints")
+BAD_UTF8 = ("The value passed for \"{}\" contains invalid or non-normalized data. Textual data should be valid, "
+            "NFC-normalized Unicode without C0 control characters other than HT (\\t), LF (\\n), and CR (\\r).")
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
+
+
+class ApiError(Exception):
+    """An error as MediaWiki's API reports it: HTTP 200 (unless given), a JSON `error` object and
+    the MediaWiki-API-Error header."""
+
+    def __init__(self, code: str, info: str, status: int = 200, **data: object) -> None:
+        super().__init__(code)
+        self.code, self.info, self.status, self.data = code, info, status, data
+
+    def response(self, release: str) -> Response:
+        body = json.dumps({"error": {"code": self.code, "info": self.info, **self.data}},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        return Response(self.status, [(b"content-type", JSON), (b"cache-control", PRIVATE),
+                                      (b"mediawiki-api-error", self.code.encode()),
+                                      (b"x-streamconf-release", release.encode())], body)
+
+
+def unrecognized(parameter: str, value: str) -> ApiError:
+    return ApiError("badvalue", f"Unrecognized value for parameter \"{parameter}\": {value}.")
+
+
+def parse_query(raw: bytes) -> dict[str, str | None]:
+    """The query string as PHP fills $_GET: `+` is a space, the last of a repeated name wins, and a
+    name with brackets makes an array, which the API reads as no value (None). Values must be
+    UTF-8 (NFC-normalised here, as WebRequest does)."""
+    params: dict[str, str | None] = {}
+    for piece in raw.split(b"&"):
+        if not piece:
+            continue
+        name_part, _, value_part = piece.partition(b"=")
+        name = unquote_to_bytes(name_part.replace(b"+", b" ")).decode("utf-8", "replace")
+        if "[" in name:
+            params[name[: name.index("[")]] = None
+            continue
+        value = unquote_to_bytes(value_part.replace(b"+", b" "))
+        params[name] = _text(name, value)
+    return params
+
+
+def _text(name: str, value: bytes) -> str:
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError("badutf8", BAD_UTF8.format(name)) from None
+    if text.isascii():
+        if any(char < " " and char not in ALLOWED_CONTROLS for char in text.lstrip("\x1f")):
+            raise ApiError("badutf8", BAD_UTF8.format(name))
+        return text
+    return unicodedata.normalize("NFC", text)
+
+
+def etag_matches(header: bytes, etag: bytes) -> bool:
+    """If-None-Match: `*`, or any listed entity tag equal to ours (weak comparison, as for GET)."""
+    if header.strip() == b"*":
+        return True
+    return any(tag.strip().removeprefix(b"W/") == etag for tag in header.split(b","))
+
+
+class Service:
+    """The ASGI application."""
+
+    def __init__(self, source: Path, host_realm: str | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+        self.source, self.host_realm, self.poll_seconds = source, host_realm, poll_seconds
+        self.version = version(source)
+        self.release = load(source, host_realm)
+        self.cache: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
+        self.metrics = Metrics(self.release.name)
+        self.watcher: asyncio.Task | None = None
+
+    # -- the release ------------------------------------------------------------------------------
+
+    async def watch(self) -> None:
+        failed = None
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            seen = version(self.source)
+            if seen == self.version or seen == failed:
+                continue
+            try:
+                release = await asyncio.to_thread(load, self.source, self.host_realm)
+            except ReleaseError as error:
+                failed = seen
+                self.metrics.reload_failed()
+                LOG.warning("keeping release %s: the new one does not verify: %s", self.release.name, error)
+                continue
+            self.release, self.version, failed = release, seen, None
+            self.cache = OrderedDict()
+            self.metrics.serving(release.name)
+            LOG.info("serving release %s", release.name)
+
+    # -- ASGI -------------------------------------------------------------------------------------
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        release = self.release  # the one release this whole response comes from
+        route, response = self.route(release, scope)
+        headers = response.headers
+        if response.status != 304:
+            headers = [*headers, (b"content-length", str(len(response.body)).encode())]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        body = b"" if scope["method"] == "HEAD" else response.body
+        await send({"type": "http.response.body", "body": body})
+        self.metrics.observe(route, response.status, time.perf_counter() - started)
+
+    async def lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.watcher = asyncio.create_task(self.watch())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.watcher:
+                    self.watcher.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def route(self, release: Release, scope) -> tuple[str, Response]:
+        path: str = scope["path"]
+        try:
+            if scope["method"] not in ("GET", "HEAD"):
+                raise ApiError("methodnotallowed", "Only GET and HEAD are answered here.", status=405)
+            if path == "/w/api.php":
+                return "api", self.api(release, self.wiki_by_host(release, scope), scope)
+            if path.endswith("/w/api.php"):
+                return "api", self.api(release, self.wiki_by_path(release, path), scope)
+            if path == "/healthz":
+                return "healthz", self.plain(release, b"ok\n")
+            if path == "/metrics":
+                return "metrics", self.plain(release, self.metrics.render(), b"text/plain; version=0.0.4; charset=utf-8")
+            raise ApiError("notfound", f"Nothing is served at {path}.", status=404)
+        except ApiError as error:
+            return ("api" if path.endswith("/api.php") else "other"), error.response(release.name)
+        except Exception as error:  # noqa: BLE001 - the last guard: an error, never a traceback
+            LOG.exception("internal error answering %s", path)
+            name = type(error).__name__
+            return "other", ApiError(f"internal_api_error_{name}", f"Caught exception of type {name}",
+                                     status=500, errorclass=name).response(release.name)
+
+    def plain(self, release: Release, body: bytes, content_type: bytes = b"text/plain; charset=utf-8") -> Response:
+        return Response(200, [(b"content-type", content_type), (b"cache-control", b"no-store"),
+                              (b"x-streamconf-release", release.name.encode())], body)
+
+    # -- which wiki --------------------------------------------------------------------------------
+
+    @staticmethod
+    def wiki_by_host(release: Release, scope) -> tuple[str, str]:
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+        name = host.decode("latin-1").rsplit(":", 1)[0] if not host.endswith(b"]") else host.decode("latin-1")
+        found = release.hosts.get(name.lower().rstrip("."))
+        if found is None:
+            raise ApiError("unknownhost", f"No wiki is served for the host name {name!r}; "
+                                          "ask /<realm>/<wiki>/w/api.php instead.", status=404)
+        return found
+
+    @staticmethod
+    def wiki_by_path(release: Release, path: str) -> tuple[str, str]:
+        parts = path.split("/")
+        if len(parts) == 5 and (parts[1], parts[2]) in release.wikis:
+            return parts[1], parts[2]
+        raise ApiError("unknownwiki", "No such realm and wiki: ask /<realm>/<wiki>/w/api.php, "
+                                      "e.g. /production/enwiki/w/api.php.", status=404)
+
+    # -- action=streamconfigs ---------------------------------------------------------------------
+
+    def api(self, release: Release, wiki: tuple[str, str], scope) -> Response:
+        raw = scope["query_string"]
+        if len(raw) > MAX_QUERY_BYTES:
+            raise ApiError("toolong", f"The query string is longer than {MAX_QUERY_BYTES} bytes.", status=414)
+        body = release.wikis[wiki]
+        cache_key = (release.name, id(body), raw)  # a release's name is never reused; its bodies live with it
+        cached = self.cache.get(cache_key)
+        if cached is None:
+            cached = self.answer(body, parse_query(raw))
+            self.cache[cache_key] = cached
+            if len(self.cache) > CACHE_ENTRIES:
+                self.cache.popitem(last=False)
+        etag, data = cached
+        headers = [(b"content-type", JSON), (b"cache-control", PUBLIC), (b"etag", etag),
+                   (b"x-streamconf-release", release.name.encode())]
+        condition = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
+        if condition is not None and etag_matches(condition, etag):
+            return Response(304, headers)
+        return Response(200, headers, data)
+
+    @staticmethod
+    def answer(body: Body, params: dict[str, str | None]) -> tuple[bytes, bytes]:
+        """(ETag, JSON) for the parameters. The ETag is the bundle's digest and the parameters
+        that decide the answer, so it changes exactly when the answer can."""
+        action = params.get("action") or "help"
+        if action != "streamconfigs":
+            raise unrecognized("action", action)
+        if params.get("format") is not None and params["format"] not in FORMATS:
+            raise unrecognized("format", params["format"])
+        if params.get("formatversion") is not None and params["formatversion"] not in FORMAT_VERSIONS:
+            raise unrecognized("formatversion", params["formatversion"])
+        try:
+            names = None if params.get("streams") is None else query.multi_value("streams", params["streams"])
+            constraints = query.parse_constraints(params.get("constraints"))
+            selected = query.select(body.streams, names, constraints)
+        except query.TooManyValues as error:
+            raise ApiError("toomanyvalues", f"Too many values supplied for parameter \"{error.parameter}\". "
+                                            f"The limit is {query.MULTI_VALUE_LIMIT}.", limit=query.MULTI_VALUE_LIMIT,
+                           lowlimit=query.MULTI_VALUE_LIMIT, highlimit=query.MULTI_VALUE_HIGH_LIMIT,
+                           parameter=error.parameter) from None
+        except query.PhpTypeError:
+            raise ApiError("internal_api_error_TypeError", "Caught exception of type TypeError",
+                           errorclass="TypeError") from None
+        if names is None and not constraints:
+            data = body.data
+        else:
+            data = b'{"streams":{' + b",".join(
+                json.dumps(name, ensure_ascii=False).encode("utf-8") + b":" + _fragment(stream, name)
+                for name, stream in selected) + b"}}\n"
+        decided = json.dumps([names, params.get("constraints") if constraints else None]).encode("utf-8")
+        etag = b'"' + hashlib.sha256(body.digest.encode() + b"\0" + decided).hexdigest()[:40].encode() + b'"'
+        return etag, data
+
+
+def _fragment(stream: query.Stream, name: str) -> bytes:
+    config = stream.config_for(name)
+    return stream.fragment if config is stream.config else render.serialize_value(config)
+
+
+def from_environment() -> Service:
+    """The application of one worker process, configured by `streamconf serve`."""
+    poll = float(os.environ.get("STREAMCONF_SERVE_POLL", POLL_SECONDS))
+    return Service(Path(os.environ["STREAMCONF_SERVE_SOURCE"]), os.environ.get("STREAMCONF_SERVE_HOST_REALM") or None, poll)

@@ -1,0 +1,140 @@
+"""A release as the server holds it: every wiki's stream configs in memory, read from one build and
+verified against its manifest before a single request is answered from it.
+
+The source is a build directory (`streamconf compile --out`) or a publish destination, whose
+`current` link names the release. Every file is read through one open directory, so a build that
+is swapped or a `current` that is switched while it is read cannot mix two builds; a file that does
+not match its manifest fails the whole release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import render
+from ..compiler import SERVING, STREAMCONFIGS
+from ..emit import MANIFEST
+from ..publish import CURRENT
+from .query import Stream
+
+
+class ReleaseError(Exception):
+    """The source holds no complete, verified build."""
+
+
+@dataclass(frozen=True)
+class Body:
+    """One distinct `action=streamconfigs` body: the bundle's bytes and its stream configs."""
+
+    data: bytes
+    digest: str  # the bundle's sha256, from the manifest
+    streams: dict[str, Stream]
+
+
+@dataclass
+class Release:
+    name: str  # the release id of a publish destination, or the build's manifest digest
+    wikis: dict[tuple[str, str], Body]  # (realm, wiki) -> body
+    hosts: dict[str, tuple[str, str]] = field(default_factory=dict)  # host name -> (realm, wiki)
+    files: dict[str, bytes] = field(default_factory=dict)  # other served files by path (instruments)
+
+
+def version(source: Path) -> str:
+    """What changes when the source gets a new release: the target of `current`, or the identity
+    of the build directory and its manifest."""
+    link = source / CURRENT
+    if link.is_symlink():
+        return os.readlink(link)
+    try:
+        directory, manifest = os.stat(source), os.stat(source / MANIFEST)
+    except OSError:
+        return "missing"
+    return f"{directory.st_dev}:{directory.st_ino}:{manifest.st_ino}:{manifest.st_mtime_ns}"
+
+
+def directory_of(source: Path) -> tuple[Path, str | None]:
+    """The build directory to read, and the release id when the source is a publish destination."""
+    link = source / CURRENT
+    if link.is_symlink():
+        target = (source / os.readlink(link)).resolve()
+        return target, target.name
+    return source, None
+
+
+def load(source: Path, host_realm: str | None = None) -> Release:
+    """The release the source holds now, verified file by file against its manifest."""
+    directory, release_id = directory_of(source)
+    try:
+        descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise ReleaseError(f"cannot open {directory}: {error.strerror}") from None
+    try:
+        return _read(descriptor, directory, release_id, host_realm)
+    finally:
+        os.close(descriptor)
+
+
+def _read_file(descriptor: int, path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=descriptor)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _read(descriptor: int, directory: Path, release_id: str | None, host_realm: str | None) -> Release:
+    try:
+        manifest_data = _read_file(descriptor, MANIFEST)
+        manifest = json.loads(manifest_data)
+        listed = manifest["files"]
+        files = {path: _verified(descriptor, path, digest) for path, digest in listed.items()}
+    except ReleaseError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ReleaseError(f"{directory} is not a complete build: {error}") from None
+    name = release_id or "sha256:" + hashlib.sha256(manifest_data).hexdigest()[:16]
+    serving = {path.split("/")[0]: json.loads(data) for path, data in files.items() if path.endswith("/" + SERVING)}
+    release = Release(name, {})
+    bodies: dict[tuple[str, tuple[str, ...]], Body] = {}
+    for path, data in files.items():
+        parts = path.split("/")
+        if len(parts) == 3 and parts[2] == STREAMCONFIGS:
+            realm, wiki = parts[0], parts[1]
+            explicit = tuple(serving.get(realm, {}).get("explicit_topics", {}).get(wiki, ()))
+            cache_key = (listed[path], explicit)
+            if cache_key not in bodies:
+                bodies[cache_key] = _body(data, listed[path], set(explicit))
+            release.wikis[realm, wiki] = bodies[cache_key]
+        elif len(parts) == 2 and parts[1] != SERVING:
+            release.files[path] = data
+    release.hosts = _hosts(serving, host_realm)
+    return release
+
+
+def _verified(descriptor: int, path: str, digest: str) -> bytes:
+    if path.startswith("/") or ".." in path.split("/"):
+        raise ReleaseError(f"the manifest lists {path!r}, which is outside the build")
+    data = _read_file(descriptor, path)
+    if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+        raise ReleaseError(f"{path} does not match the manifest: the build was modified or is partial")
+    return data
+
+
+def _body(data: bytes, digest: str, explicit: set[str]) -> Body:
+    document = json.loads(data)
+    streams = {key: Stream(key, config, render.serialize_value(config), key not in explicit)
+               for key, config in document["streams"].items()}
+    return Body(data, digest, streams)
+
+
+def _hosts(serving: dict[str, dict], host_realm: str | None) -> dict[str, tuple[str, str]]:
+    """host -> (realm, wiki) from the chosen realm's domain map (by default the realm that is
+    built on no other)."""
+    if host_realm is None:
+        host_realm = next((realm for realm, data in sorted(serving.items()) if data.get("base") is None), None)
+    if host_realm is not None and host_realm not in serving:
+        raise ReleaseError(f"the build has no realm {host_realm!r} to answer host names from")
+    domains = serving.get(host_realm, {}).get("domains", {}) if host_realm else {}
+    return {host: (host_realm, wiki) for host, wiki in domains.items()}
