@@ -139,12 +139,13 @@ def test_internal_errors_are_reported_without_traceback(repo: Path, run, monkeyp
 def test_every_command_has_help_with_an_example(run):
     from streamconf.cli import cli
 
-    assert sorted(cli.commands) == ["compile", "diff", "explain", "import", "log", "publish", "rules", "schedule", "show", "validate"]
+    assert sorted(cli.commands) == ["compile", "diff", "explain", "import", "log", "publish", "rules", "schedule", "serve",
+                                    "show", "validate"]
     for command in cli.commands:
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.output, command
-        assert "--root" in result.output or command in ("publish", "rules"), command
+        assert "--root" in result.output or command in ("publish", "rules", "serve"), command
 
 
 def test_an_unknown_key_and_a_schema_error_in_one_file_are_both_reported(repo: Path, run):

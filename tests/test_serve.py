@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOLDEN, PROJECT, copy_project_config, php_equal, read_json, run_installed
+from conftest import GOLDEN, MINIMAL, PROJECT, copy_project_config, php_equal, read_json, run_installed, write_tree
 from serving import running_server
 from streamconf.serve import query, release
 
@@ -148,9 +148,14 @@ def test_any_query_is_answered_as_the_query_core_computes(server, loaded, wiki, 
         params["streams"] = "|".join(requested)
     if constraints is not None:
         params["constraints"] = constraints
-    answer = server.get(f"/production/{wiki}/w/api.php", params=params)
+    answer = server.get(f"/production/{wiki}/w/api.php", params=params).json()
     expected_names = None if requested is None else query.multi_value("streams", "|".join(requested))
-    assert php_equal(answer.json(), expected_answer(loaded, "production", wiki, expected_names, constraints))
+    try:
+        expected = expected_answer(loaded, "production", wiki, expected_names, constraints)
+    except query.PhpTypeError:
+        assert answer["error"]["code"] == "internal_api_error_TypeError"
+        return
+    assert php_equal(answer, expected)
 
 
 # -- errors as MediaWiki gives them ---------------------------------------------------------------
@@ -342,3 +347,21 @@ def wait_for_release(base: str, name: str) -> None:
     while in_a_row < 8:
         in_a_row = in_a_row + 1 if httpx.get(f"{base}/healthz").headers["x-streamconf-release"] == name else 0
         assert time.monotonic() < deadline, f"the server did not switch to {name}"
+
+
+# -- the instrument configurator's route -----------------------------------------------------------
+
+def test_instruments_are_the_configurator_s_body_per_realm(tmp_path: Path):
+    from test_instruments import INSTRUMENT
+
+    root = write_tree(tmp_path / "repo", {**MINIMAL, "instruments/web/scroll.yaml": INSTRUMENT})
+    assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+    body = (tmp_path / "build/production/instruments.json").read_bytes()
+    with running_server(tmp_path / "build") as (base, _):
+        by_host = httpx.get(f"{base}/api/v1/instruments", headers={"Host": "en.wikipedia.org"})
+        assert by_host.status_code == 200 and by_host.content == body
+        assert by_host.headers["cache-control"] == "public, max-age=600, s-maxage=600"
+        assert httpx.get(f"{base}/production/api/v1/instruments").content == body
+        again = httpx.get(f"{base}/production/api/v1/instruments", headers={"If-None-Match": by_host.headers["etag"]})
+        assert again.status_code == 304
+        assert httpx.get(f"{base}/beta/api/v1/instruments").status_code == 404

@@ -26,6 +26,7 @@ from urllib.parse import unquote_to_bytes
 from .. import render
 from . import query
 from .metrics import Metrics
+from ..instruments.compile import INSTRUMENTS
 from .release import Body, Release, ReleaseError, load, version
 
 LOG = logging.getLogger("streamconf.serve")
@@ -180,6 +181,10 @@ class Service:
                 return "api", self.api(release, self.wiki_by_host(release, scope), scope)
             if path.endswith("/w/api.php"):
                 return "api", self.api(release, self.wiki_by_path(release, path), scope)
+            if path == "/api/v1/instruments":
+                return "instruments", self.instruments(release, self.wiki_by_host(release, scope)[0], scope)
+            if path.endswith("/api/v1/instruments") and path.count("/") == 4:
+                return "instruments", self.instruments(release, path.split("/")[1], scope)
             if path == "/healthz":
                 return "healthz", self.plain(release, b"ok\n")
             if path == "/metrics":
@@ -217,6 +222,26 @@ class Service:
         raise ApiError("unknownwiki", "No such realm and wiki: ask /<realm>/<wiki>/w/api.php, "
                                       "e.g. /production/enwiki/w/api.php.", status=404)
 
+    # -- the instrument configurator's body ------------------------------------------------------
+
+    def instruments(self, release: Release, realm: str, scope) -> Response:
+        """`GET /api/v1/instruments` of Test Kitchen's instrument configurator: the realm's
+        instruments.json as compiled."""
+        found = release.files.get(f"{realm}/{INSTRUMENTS}")
+        if found is None:
+            raise ApiError("notfound", f"The build has no instruments for realm {realm!r}.", status=404)
+        data, digest = found
+        return self.cacheable(release, scope, b'"' + digest.removeprefix("sha256:")[:40].encode() + b'"', data)
+
+    def cacheable(self, release: Release, scope, etag: bytes, data: bytes) -> Response:
+        """A public answer with its ETag, or 304 when the client has it already."""
+        headers = [(b"content-type", JSON), (b"cache-control", PUBLIC), (b"etag", etag),
+                   (b"x-streamconf-release", release.name.encode())]
+        condition = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
+        if condition is not None and etag_matches(condition, etag):
+            return Response(304, headers)
+        return Response(200, headers, data)
+
     # -- action=streamconfigs ---------------------------------------------------------------------
 
     def api(self, release: Release, wiki: tuple[str, str], scope) -> Response:
@@ -231,13 +256,7 @@ class Service:
             self.cache[cache_key] = cached
             if len(self.cache) > CACHE_ENTRIES:
                 self.cache.popitem(last=False)
-        etag, data = cached
-        headers = [(b"content-type", JSON), (b"cache-control", PUBLIC), (b"etag", etag),
-                   (b"x-streamconf-release", release.name.encode())]
-        condition = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
-        if condition is not None and etag_matches(condition, etag):
-            return Response(304, headers)
-        return Response(200, headers, data)
+        return self.cacheable(release, scope, *cached)
 
     @staticmethod
     def answer(body: Body, params: dict[str, str | None]) -> tuple[bytes, bytes]:

@@ -40,7 +40,7 @@ class Release:
     name: str  # the release id of a publish destination, or the build's manifest digest
     wikis: dict[tuple[str, str], Body]  # (realm, wiki) -> body
     hosts: dict[str, tuple[str, str]] = field(default_factory=dict)  # host name -> (realm, wiki)
-    files: dict[str, bytes] = field(default_factory=dict)  # other served files by path (instruments)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # realm file path -> (bytes, digest)
 
 
 def version(source: Path) -> str:
@@ -108,7 +108,7 @@ def _read(descriptor: int, directory: Path, release_id: str | None, host_realm: 
                 bodies[cache_key] = _body(data, listed[path], set(explicit))
             release.wikis[realm, wiki] = bodies[cache_key]
         elif len(parts) == 2 and parts[1] != SERVING:
-            release.files[path] = data
+            release.files[path] = (data, listed[path])
     release.hosts = _hosts(serving, host_realm)
     return release
 
