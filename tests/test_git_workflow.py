@@ -367,7 +367,7 @@ def test_killed_publishes_leave_one_complete_release_serving(history, tmp_path: 
 
 
 def test_describe_wiki_sets():
-    from streamconf.diff import describe_wikis
+    from streamconf.wikisets import describe_wikis
     from streamconf.model import Realm
 
     wikis = {f"w{i}wiki": (("private",) if i < 3 else ()) + (("big",) if i == 9 else ()) for i in range(12)}

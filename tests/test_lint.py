@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, assert_rule_case, write_tree
-from streamconf.lint import RULES, lint, risky_reason
+from streamconf.lint import lint
+from streamconf.lint.patterns import risky_reason
 from streamconf.load import read_sources
 from streamconf.validate import validate
 
@@ -127,6 +128,30 @@ def test_disabling_rules_per_repository_and_per_line(tmp_path: Path, run):
     assert findings(tmp_path / "two", files, "SL015") == []
 
 
+def test_a_repository_sets_the_severity_of_a_rule(tmp_path: Path, run):
+    """An unknown key lowered to a warning no longer stops compile, and validate still names it; a
+    warning rule raised to an error stops both."""
+    stale = {"realms/production.yaml": REALM, "streams/a.yaml": "a.b:\n" + STREAM,
+             "overrides/production/o.yaml": "+enwikii:\n  streams: {a.b: {}}\n"}
+    root = write_tree(tmp_path / "stale", stale)
+    assert run("compile", "--root", root).exit_code == 1
+    write_tree(root, {"streamconf.yaml": "rules:\n  severity: {SL001: warning}\n"})
+    compiled = run("compile", "--root", root)
+    assert compiled.exit_code == 0, compiled.output
+    validated = run("validate", "--root", root)
+    assert validated.exit_code == 0
+    assert "warning SL001 at +enwikii" in validated.output
+    named = write_tree(tmp_path / "named", {"realms/production.yaml": REALM, "streams/a.yaml": "Bad_Name:\n" + STREAM,
+                                            "streamconf.yaml": "rules:\n  severity: {SL015: error}\n"})
+    assert run("compile", "--root", named).exit_code == 1
+    assert "error SL015 at default › Bad_Name" in run("validate", "--root", named).output
+
+
+def test_severity_is_only_for_lint_rules(tmp_path: Path, run):
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": REALM, "streamconf.yaml": "rules:\n  severity: {SC002: warning}\n"})
+    assert "error SC002 at rules › severity › SC002" in run("validate", "--root", root).output
+
+
 def test_validate_exit_codes_strict_and_formats(tmp_path: Path, run):
     root = write_tree(tmp_path / "repo", {"realms/production.yaml": REALM, "streams/a.yaml": "Bad_Name:\n" + STREAM})
     assert run("validate", "--root", root).exit_code == 0
@@ -164,12 +189,6 @@ def test_gitlab_code_quality_report(tmp_path: Path, run):
     assert {(issue["check_name"], issue["severity"], issue["location"]["path"], issue["location"]["lines"]["begin"]) for issue in report} == {
         ("SL001", "major", "overrides/production/o.yaml", 1), ("SL015", "minor", "streams/a.yaml", 1)}
     assert len({issue["fingerprint"] for issue in report}) == len(report)
-
-
-def test_rules_command_lists_every_rule(run):
-    output = run("rules").output
-    assert [line.split()[0] for line in output.splitlines()] == list(RULES)
-    assert "### SL003 ineffective-false (warning)" in run("rules", "--format", "markdown").output
 
 
 def test_compile_refuses_lint_errors_but_not_warnings(tmp_path: Path, run):

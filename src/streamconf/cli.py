@@ -1,8 +1,8 @@
-"""The command line: parses arguments, calls the stages, prints. Nothing else lives here."""
+"""The command line: parses arguments, calls a command of the workflow, and hands what it returns to
+a reporter (streamconf.reporters). Nothing else lives here."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -10,37 +10,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .diagnostics import ERROR, NOTICE, WARNING, ConfigError, Diagnostic, UsageError
+from .diagnostics import NOTICE, WARNING, ConfigError, UsageError
+from .reporters.text import print_diagnostics, print_rows
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_FOUND = 3  # diff --fail-on found what it fails on
-
-
-def print_diagnostics(diagnostics: list[Diagnostic], fmt: str = "text", stream=None) -> None:
-    stream = stream or sys.stderr
-    if fmt == "json":
-        json.dump([d.as_dict() for d in diagnostics], stream, indent=1)
-        stream.write("\n")
-        return
-    if stream.isatty():
-        from rich.console import Console
-        from rich.markup import escape
-
-        console = Console(file=stream, highlight=False)
-        current = None
-        for d in diagnostics:
-            if d.location.file != current:
-                current = d.location.file
-                console.print(f"[bold underline]{escape(current)}[/]")
-            colour = {ERROR: "red", NOTICE: "cyan"}.get(d.severity, "yellow")
-            console.print(f"  {d.location.line}:{d.location.column} [{colour}]{d.severity} {d.code}[/]"
-                          + (f" at [cyan]{escape(' › '.join(d.path))}[/]" if d.path else "") + f": {escape(d.message)}")
-            if d.hint:
-                console.print(f"      [dim]hint:[/] {escape(d.hint)}")
-    else:
-        for d in diagnostics:
-            stream.write(d.render() + "\n")
 
 
 def root_option(function):
@@ -149,19 +124,12 @@ def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis
       streamconf compile --ref v2026.11.01 --out /tmp/released
       streamconf compile --at 2026-12-24T00:00:00Z
     """
+    from .reporters import text
     from .workflow import compile_repository
 
     result = compile_repository(root, out or root / "build", realms, wikis, force, ref, at)
     print_diagnostics(result.diagnostics)
-    if result.build is None:
-        click.echo(f"{result.out} is up to date")
-    else:
-        wikis_count = sum(len(w) for w in result.build.realms.values())
-        validity = result.build.validity
-        click.echo(f"compiled {wikis_count} wikis in {len(result.build.realms)} realms: "
-                   f"{len(result.build.files)} bundles, {result.distinct} distinct, into {result.out}" +
-                   (f"; instruments at {validity['at']}, valid until {validity['valid_until'] or 'further notice'}"
-                    if validity else ""))
+    click.echo(text.compiled(result))
 
 
 @cli.command("validate")
@@ -181,42 +149,46 @@ def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | Non
       streamconf validate --strict
       streamconf validate --format gitlab > gl-code-quality-report.json
     """
+    from .reporters import gitlab, json, text
     from .workflow import check
 
     config, diagnostics = check(root, schema_repo, at)
     if fmt == "gitlab":
-        from .report import gitlab_code_quality
-
-        click.echo(json.dumps(gitlab_code_quality(diagnostics), indent=1, ensure_ascii=False))
+        click.echo(gitlab.report(diagnostics))
+    elif fmt == "json":
+        sys.stdout.write(json.diagnostics(diagnostics))
     else:
-        print_diagnostics(diagnostics, fmt, sys.stdout if fmt == "json" else sys.stderr)
+        print_diagnostics(diagnostics)
     warnings = sum(d.severity == WARNING for d in diagnostics)
     notices = sum(d.severity == NOTICE for d in diagnostics)
     if config is None or strict and warnings:
         sys.exit(EXIT_INVALID)
     if fmt == "text":
-        counts = [f"{count} {word}{'s' if count != 1 else ''}" for count, word in ((warnings, "warning"), (notices, "notice")) if count]
-        click.echo(f"valid: {len(config.realms)} realms, " +
-                   ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()) +
-                   (f"; {', '.join(counts)}" if counts else ""))
+        click.echo(text.valid(config, warnings, notices))
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: the reference in docs/rules.md.")
 def rules_command(fmt: str) -> None:
-    """List the lint rules that `validate` runs: id, severity, name and what each one finds.
+    """List every diagnostic code: the structural SC codes and the lint rules (SL) that `validate`
+    runs, with severity, name and what each one finds.
 
     \b
     Example:
       streamconf rules
+      streamconf rules --format markdown > docs/rules.md
     """
-    from .lint import RULES
+    from .reporters import json, markdown, text
+    from .workflow import code_docs
 
-    for rule in RULES.values():
-        if fmt == "markdown":
-            click.echo(f"### {rule.id} {rule.name} ({rule.severity})\n\n{rule.doc}\n")
-        else:
-            click.echo(f"{rule.id}  {rule.severity:<7}  {rule.name:<29} {rule.summary}")
+    entries = code_docs()
+    if fmt == "markdown":
+        sys.stdout.write(markdown.rules(entries))
+    elif fmt == "json":
+        sys.stdout.write(json.rules(entries))
+    else:
+        sys.stdout.write(text.rules(code for code, _ in entries))
 
 
 @cli.command("show")
@@ -239,7 +211,7 @@ def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, e
       streamconf show enwiki --instruments --at 2026-12-24T00:00:00Z
     """
     from .instruments.timestamps import now
-    from .render import to_json_value
+    from .reporters import json
     from .workflow import load_config, show_config, show_instruments
 
     if eventlogging and instruments:
@@ -248,7 +220,7 @@ def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, e
     realm = realm or config.root_realm
     document = show_instruments(config, realm, wiki, stream, at or now()) if instruments else \
         show_config(config, realm, wiki, stream, eventlogging)
-    click.echo(json.dumps(to_json_value(document), indent=2, ensure_ascii=False))
+    click.echo(json.value(document))
 
 
 @cli.command("schedule")
@@ -265,29 +237,14 @@ def schedule_command(root: Path, realms: tuple[str, ...], at, fmt: str) -> None:
       streamconf schedule --realm production
       streamconf schedule --format json     # for a deploy timer: valid_until is the next recompile
     """
-    from .diff import describe_wikis
-    from .instruments.schedule import rate_groups
-    from .instruments.timestamps import format_instant
+    from .reporters import json, text
     from .workflow import schedule_repository
 
     config, at, coming = schedule_repository(root, realms, at)
-    until = format_instant(coming[0].change.at) if coming else None
     if fmt == "json":
-        click.echo(json.dumps({"at": format_instant(at), "valid_until": until, "changes": [
-            {"at": format_instant(item.change.at), "realm": item.change.realm, "event": item.change.event,
-             "instrument": item.change.name, "sample_unit": item.entry.get("sample_unit", "session"),
-             "default": item.entry["sample_rate"]["default"],
-             "rates": [{"rate": rate, "wikis": wikis} for rate, wikis in rate_groups(item.entry)]} for item in coming]},
-            indent=1, ensure_ascii=False))
-        return
-    click.echo(f"at {format_instant(at)}: " + (f"{len(coming)} coming, recompile at {until}" if coming else "nothing is coming"))
-    for item in coming:
-        realm = item.change.realm
-        rates = [f"{rate} on {describe_wikis(set(wikis), config.realms[realm], realm)}" for rate, wikis in rate_groups(item.entry)]
-        rates.append(f"{item.entry['sample_rate']['default']} {'elsewhere' if rates else 'on every wiki'}")
-        event = "starts" if item.change.event == "start" else f"has ended (last active {item.entry['end']})"
-        click.echo(f"  {format_instant(item.change.at)}  {realm}  {item.change.name} {event}: "
-                   f"{'; '.join(rates)} (per {item.entry.get('sample_unit', 'session')})")
+        click.echo(json.schedule(at, coming))
+    else:
+        print_rows(text.schedule_rows(config, at, coming))
 
 
 @cli.command("diff")
@@ -307,34 +264,18 @@ def diff_command(base: str | None, head: str | None, root: Path, fmt: str, fail_
       streamconf diff                       # this branch against main
       streamconf diff main HEAD --format markdown --fail-on breaking
     """
-    from . import diff
+    from .reporters import json, markdown, text
     from .workflow import diff_repository
 
     changes, before, after = diff_repository(root, base, head)
     if fmt == "json":
-        click.echo(json.dumps({"base": before, "head": after, "changes": diff.as_records(changes)}, indent=1, ensure_ascii=False))
+        click.echo(json.diff(changes, before, after))
     elif fmt == "markdown":
-        click.echo(diff.markdown(changes, f"Stream config changes: {before} → {after}"))
+        click.echo(markdown.diff(changes, f"Stream config changes: {before} → {after}"))
     else:
-        print_styled(diff.text(changes))
+        print_rows(text.diff_rows(changes))
     if fail_on == "any" and changes.changes or fail_on == "breaking" and changes.breaking:
         sys.exit(EXIT_FOUND)
-
-
-STYLES = {"realm": "bold", "stream": "bold cyan", "breaking": "red", "shadow": "yellow"}
-
-
-def print_styled(rows: list[tuple[str, str]]) -> None:
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.markup import escape
-
-        console = Console(highlight=False)
-        for style, line in rows:
-            console.print(f"[{STYLES[style]}]{escape(line)}[/]" if style else escape(line))
-    else:
-        for _, line in rows:
-            click.echo(line)
 
 
 @cli.command("explain")
@@ -353,10 +294,10 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
     Example:
       streamconf explain enwiki mediawiki.web_ui_actions sample.rate --blame
     """
+    from .reporters import text
     from .workflow import explain_stream
 
-    for style, line in explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame):
-        print_styled([(style, line)])
+    print_rows(text.explain_rows(explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame)))
 
 
 @cli.command("log")
@@ -372,19 +313,10 @@ def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) ->
     Example:
       streamconf log mediawiki.web_ui_actions --wiki enwiki
     """
-    from . import diff
+    from .reporters import text
     from .workflow import stream_log
 
-    entries = stream_log(root, stream, realm, wiki)
-    if not entries:
-        click.echo(f"no commit changed the effective config of {stream}" + (f" on {wiki}" if wiki else ""))
-    for entry in entries:
-        rows = [("stream", f"{entry.revision.short} {entry.revision.date} {entry.revision.author}: {entry.revision.subject}")]
-        for change, wikis in entry.changes:
-            where = wiki or diff.describe_wikis(wikis, None, change.realm)
-            line = f"    {'EventLogging: ' if change.section == 'eventlogging' else ''}{diff.describe(change)}   on {where}"
-            rows.append(("breaking" if change.breaking else "", line))
-        print_styled(rows)
+    print_rows(text.log_rows(stream_log(root, stream, realm, wiki), stream, wiki))
 
 
 @cli.command("publish")
@@ -403,6 +335,7 @@ def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_r
       streamconf publish build /srv/streamconfigs --keep 10
     """
     from . import publish
+    from .reporters import text
 
     if rollback != (len(paths) == 1) or len(paths) > 2:
         raise click.UsageError("give BUILD_DIR and DEST, or --rollback and DEST")
@@ -411,7 +344,7 @@ def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_r
     else:
         plan = publish.publish(paths[0], paths[1], keep, allow_dirty, dry_run)
     print_diagnostics(plan.warnings)
-    click.echo(publish.describe(plan, dry_run, rollback))
+    click.echo(text.published(plan, dry_run, rollback))
 
 
 @cli.command("serve")

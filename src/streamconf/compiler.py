@@ -16,33 +16,18 @@ from datetime import datetime
 from typing import Iterable
 
 from . import render
+from .codes import diagnostic
+from .diagnostics import Diagnostic, Location
 from .instruments import schedule, timestamps
-from .instruments.compile import instrument_files
-from .diagnostics import WARNING, Diagnostic, Location
 from .domains import host_map
+from .instruments.compile import instrument_files
+from .manifest import Build
 from .model import Config
 from .resolve import SETTINGS, Step, Value, WikiClass, classify_wikis, replace_value, resolve_setting
 
 STREAMCONFIGS = "streamconfigs.json"
 EVENTLOGGING = "eventlogging.json"
 SERVING = "serving.json"  # per realm: the host names of its wikis, and which stream configs give their own topics
-
-
-@dataclass
-class Build:
-    """The compiled output: path under the output directory -> bytes. Wikis that are served the
-    same bundle share one bytes object."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    realms: dict[str, list[str]] = field(default_factory=dict)
-    warnings: list[Diagnostic] = field(default_factory=list)
-    validity: dict[str, str | None] = field(default_factory=dict)  # `at` and `valid_until`, when time matters
-    serving: dict[str, bytes] = field(default_factory=dict)  # OUT/<realm>/serving.json: what `serve` needs
-
-    @property
-    def outputs(self) -> dict[str, bytes]:
-        """Every file of the build: the bundles and each realm's serving data, by path."""
-        return dict(sorted({**self.files, **self.serving}.items()))
 
 
 @dataclass
@@ -192,12 +177,11 @@ class RealmCompiler:
     def match_limit(self, pattern: str, name: str) -> None:
         if (pattern, name) not in self._reported:
             self._reported.add((pattern, name))
-            self.warnings.append(Diagnostic(
-                Location(f"realm {self.realm}"),
+            self.warnings.append(diagnostic(
+                "SC101", Location(f"realm {self.realm}"),
                 f"matching stream name {name!r} against {pattern} exceeded PCRE's match limit; "
                 "like PHP's preg_match, it counts as no match",
-                "simplify the pattern: nested or overlapping quantifiers backtrack catastrophically",
-                severity=WARNING, code="SC101"))
+                "simplify the pattern: nested or overlapping quantifiers backtrack catastrophically"))
 
     def classes(self, wikis: Iterable[str] | None = None) -> list[WikiClass]:
         """The classes of the given wikis (all of the realm's by default, computed once)."""

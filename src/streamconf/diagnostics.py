@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
+NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
 NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
 
 
@@ -33,7 +35,7 @@ class Diagnostic:
     hint: str = ""
     path: tuple[str, ...] = ()
     severity: str = ERROR
-    code: str = "SC000"
+    code: str = field(kw_only=True)  # one of streamconf.codes; make findings with codes.diagnostic()
 
     def render(self) -> str:
         where = f" at {format_path(self.path)}" if self.path else ""
@@ -73,9 +75,10 @@ class UsageError(ConfigError):
     """A command-line argument that the repository cannot satisfy, like an unknown wiki."""
 
 
-def fail(location: Location, message: str, hint: str = "", path: tuple[str, ...] = (), code: str = "SC000") -> ConfigError:
-    return ConfigError([Diagnostic(location, message, hint, path, ERROR, code)])
-
-
 def sort_key(diagnostic: Diagnostic) -> tuple:
     return (diagnostic.location, diagnostic.code, diagnostic.message)
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return f"did you mean {', '.join(close)}?" if close else ""

@@ -2,7 +2,7 @@
 rename, so the output directory always holds one complete build, the old or the new.
 
 Files with the same content are written once and hard-linked (copied where links fail). A
-manifest lists the sha256 of every file and what the build was made from.
+manifest (manifest.py) lists the sha256 of every file and what the build was made from.
 """
 
 from __future__ import annotations
@@ -10,78 +10,23 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import hashlib
-import json
 import os
 import shutil
-import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .compiler import Build
-from .diagnostics import ConfigError, fail, Location
+from .codes import fail
+from .diagnostics import ConfigError, Location
+from .manifest import MANIFEST, MANIFEST_FORMAT, Build, file_digests, manifest_bytes, read_manifest, verify
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
 def output_error(path: Path, message: str, hint: str = "") -> ConfigError:
-    return fail(Location(str(path)), message, hint, code="SC010")
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def file_digests(build: Build) -> dict[str, str]:
-    """path -> sha256 of its content, each distinct content hashed once."""
-    digests: dict[int, str] = {}
-    outputs = build.outputs
-    for data in outputs.values():
-        if id(data) not in digests:
-            digests[id(data)] = sha256(data)
-    return {path: digests[id(data)] for path, data in outputs.items()}
-
-
-def manifest_bytes(build: Build, digests: dict[str, str], source: dict[str, Any], generator: str) -> bytes:
-    document = {"format": MANIFEST_FORMAT, "generator": generator, "source": source, "realms": build.realms, "files": digests,
-                **build.validity}
-    return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def read_manifest(out: Path) -> dict | None:
-    try:
-        with open(out / MANIFEST, "rb") as handle:
-            manifest = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
-
-
-def verify(out: Path, manifest: dict) -> list[str]:
-    """Files of the manifest that are missing or differ from their recorded sha256. Hard-linked
-    files are read once."""
-    bad = []
-    files = manifest.get("files")
-    if not isinstance(files, dict):
-        return [MANIFEST]
-    seen: dict[tuple[int, int], str] = {}
-    for path, digest in files.items():
-        target = out / path
-        try:
-            status = os.lstat(target)
-            identity = (status.st_dev, status.st_ino)
-            if identity not in seen and stat.S_ISREG(status.st_mode):
-                seen[identity] = sha256(target.read_bytes())
-            if seen.get(identity) != digest:
-                bad.append(path)
-        except OSError:
-            bad.append(path)
-    return bad
+    return fail("SC010", Location(str(path)), message, hint)
 
 
 def is_current(out: Path, source: dict[str, Any], generator: str, holds: Callable[[dict], bool] = lambda _: True) -> bool:

@@ -8,8 +8,6 @@ removal changes the leaf are the ones that set it.
 
 from __future__ import annotations
 
-import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +16,7 @@ from .diagnostics import Location
 from .model import Config, Layer
 from .render import find_stream, stream_config, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, TAG, WIKI, Step, Value, applicable_keys, is_array, resolve_setting
-
-MISSING: Any = object()
+from .values import MISSING, get_path, leaves, show, without_path
 
 
 @dataclass
@@ -31,7 +28,7 @@ class Source:
     key: str
     location: Location
     value: Value
-    revision: Any = None  # a gitrepo.Revision, with --blame
+    revision: Any = None  # a git.repository.Revision, with --blame
 
 
 @dataclass
@@ -41,38 +38,6 @@ class Explanation:
     setters: list[Source] = field(default_factory=list)
     shadowed: list[tuple[Source, str]] = field(default_factory=list)
     note: str = ""
-
-
-def get_path(value: Value, path: tuple) -> Value:
-    for part in path:
-        if type(value) is dict and part in value:
-            value = value[part]
-        elif type(value) is list and isinstance(part, int) and part < len(value):
-            value = value[part]
-        else:
-            return MISSING
-    return value
-
-
-def without_path(value: Value, path: tuple) -> Value:
-    """A copy of `value` with the leaf at `path` removed."""
-    value = copy.deepcopy(value)
-    parent = get_path(value, path[:-1])
-    if type(parent) is dict:
-        parent.pop(path[-1], None)
-    return value
-
-
-def leaves(value: Value, path: tuple = ()) -> list[tuple[tuple, Value]]:
-    """Paths to every scalar, list and empty map; lists are leaves (their items are merged and
-    replaced as a whole list's positions, explained together)."""
-    if type(value) is dict and value:
-        return [leaf for key, item in value.items() for leaf in leaves(item, path + (key,))]
-    return [(path, value)]
-
-
-def show(value: Value) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 class Explainer:

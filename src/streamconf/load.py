@@ -15,19 +15,19 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, Location
+from .layout import DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, TREES, is_input_file, size_refused, symlink_refused, unreadable
 
 try:
     from yaml import CBaseLoader as _Parser  # libyaml's parser; only its events are used
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import BaseLoader as _Parser
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
 """Nodes in one file after aliases are expanded: a billion-laughs file stops here."""
@@ -65,7 +65,7 @@ class Document:
 
 
 def _error(file: str, line: int, column: int, message: str, hint: str = "", path: Path_ = ()) -> ConfigError:
-    return ConfigError([Diagnostic(Location(file, line, column), message, hint, tuple(str(p) for p in path), code="SC001")])
+    return ConfigError([unreadable(file, message, hint, line, column, path)])
 
 
 def plain_scalar(text: str) -> Any:
@@ -232,6 +232,8 @@ def parse_yaml(text: str, file: str) -> Document:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(part for part in (error.context, error.problem) if part)
+        if "maximum nesting depth" in problem:  # libyaml's own bound, met while it scans flow collections ahead
+            raise _error(file, line, column, f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure") from None
         lines = text.splitlines()
         at = lines[line - 1][column - 1: column] if line <= len(lines) else ""
         hint = "YAML does not allow tabs for indentation: use spaces" if at == "\t" else \
@@ -277,29 +279,19 @@ def decode(data: bytes, file: str) -> str:
 
 def read_bytes(path: Path, file: str) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _error(file, 0, 0, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                         "split it into several files")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        refused = size_refused(file, path.stat().st_size)
+        if refused is None:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            refused = size_refused(file, len(data))  # it grew since
     except OSError as error:
         raise _error(file, 0, 0, f"cannot read the file: {error.strerror}", "check its permissions") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _error(file, 0, 0, f"the file is larger than {MAX_FILE_BYTES:,} bytes", "split it into several files")
+    if refused is not None:
+        raise ConfigError([refused])
     return data
 
 
 # The repository's files ------------------------------------------------------------------------
-
-CONFIG_FILE = "streamconf.yaml"
-STREAM_DEFAULTS_FILE = "stream-defaults.yaml"
-EVENTLOGGING_FILE = "eventlogging.yaml"
-TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
-TREES = ("realms", "streams", "overrides", "instruments")
-YAML_SUFFIXES = (".yaml", ".yml")
-DBLIST_SUFFIX = ".dblist"
-
 
 @dataclass
 class DbList:
@@ -317,17 +309,6 @@ class Sources:
     digest: str = ""
 
 
-def is_input_file(relative: str) -> bool:
-    """Whether a repository path (POSIX, relative) is one that streamconf reads. Hidden files and
-    directories are not."""
-    parts = PurePosixPath(relative).parts
-    if not parts or any(part.startswith(".") for part in parts):
-        return False
-    if len(parts) == 1:
-        return relative in TOP_LEVEL_FILES
-    return parts[0] in TREES and relative.endswith(YAML_SUFFIXES + (DBLIST_SUFFIX,))
-
-
 def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
     """The repository's input files, as sorted POSIX paths relative to `root`. Symlinks are
     reported, never followed."""
@@ -335,12 +316,12 @@ def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
     for tree in TREES:
         top = root / tree
         if top.is_symlink():
-            diagnostics.append(_symlink(tree))
+            diagnostics.append(symlink_refused(tree))
             continue
         if not top.exists():
             continue
         for directory, subdirectories, files in os.walk(top, onerror=lambda error: diagnostics.append(
-                _error(_relative(root, error.filename), 0, 0, f"cannot read the directory: {error.strerror}").diagnostics[0])):
+                unreadable(_relative(root, error.filename), f"cannot read the directory: {error.strerror}"))):
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
             for name in files:
                 relative = _relative(root, os.path.join(directory, name))
@@ -348,7 +329,7 @@ def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
                     found.append(relative)
             for name in subdirectories:
                 if os.path.islink(os.path.join(directory, name)):
-                    diagnostics.append(_symlink(_relative(root, os.path.join(directory, name))))
+                    diagnostics.append(symlink_refused(_relative(root, os.path.join(directory, name))))
     return sorted(found)
 
 
@@ -356,14 +337,9 @@ def _relative(root: Path, path: str) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def _symlink(file: str) -> Diagnostic:
-    return _error(file, 0, 0, "symbolic links are not followed in a config repository",
-                  "replace the link with the file or directory itself").diagnostics[0]
-
-
 def _regular(path: Path, file: str, diagnostics: list[Diagnostic]) -> bool:
     if path.is_symlink():
-        diagnostics.append(_symlink(file))
+        diagnostics.append(symlink_refused(file))
         return False
     return path.is_file()
 
@@ -395,9 +371,9 @@ def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = 
     for file in sorted(files):
         data = files[file]
         try:
-            if len(data) > MAX_FILE_BYTES:
-                raise _error(file, 0, 0, f"the file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                             "split it into several files")
+            refused = size_refused(file, len(data))
+            if refused is not None:
+                raise ConfigError([refused])
             text = decode(data, file)
             if file.endswith(DBLIST_SUFFIX):
                 sources.dblists[file] = parse_dblist(text, file)

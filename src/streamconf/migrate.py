@@ -12,9 +12,11 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import ConfigError, Diagnostic, Location, fail
+from .codes import fail
+from .diagnostics import ConfigError, Location
 from .editors import editor_files, with_modeline
-from .load import EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, TREES, plain_scalar
+from .layout import CONFIG_PATHS, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
+from .load import plain_scalar
 from .resolve import SETTINGS, as_map
 
 MEDIAWIKI_SETTINGS = {
@@ -23,7 +25,6 @@ MEDIAWIKI_SETTINGS = {
     "wgEventLoggingStreamNames": "eventlogging_streams",
 }
 DEFAULT_FILES = {"stream_defaults": STREAM_DEFAULTS_FILE, "eventlogging_streams": EVENTLOGGING_FILE}
-CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 
 
 class _InlineList(list):
@@ -54,7 +55,7 @@ def dump_yaml(value: Any) -> str:
 
 
 def _case_error(case: str, message: str, hint: str = "") -> ConfigError:
-    return fail(Location(case), message, hint, code="SC020")
+    return fail("SC020", Location(case), message, hint)
 
 
 def read_case(path: Path) -> dict:
@@ -175,8 +176,8 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
     written = {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
     present = existing_config(root)
     if present and not force:
-        raise ConfigError([Diagnostic(Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
-                                      "use --force to replace it whole", code="SC021")])
+        raise fail("SC021", Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
+                    "use --force to replace it whole")
     try:
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
@@ -198,8 +199,8 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
             shutil.rmtree(staging, ignore_errors=True)
         editors = _write_absent(root, editor_files())
     except OSError as error:
-        raise fail(Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
-                   "check the permissions of --root", code="SC022") from None
+        raise fail("SC022", Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
+                    "check the permissions of --root") from None
     return sorted(written) + editors
 
 

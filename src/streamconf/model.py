@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .diagnostics import Location
+from .codes import CODES
+from .diagnostics import Location, did_you_mean
 from .load import Document
 from .resolve import SETTINGS, Value, overlay
 
@@ -88,6 +89,15 @@ class Realm:
         return sizes
 
 
+def unknown_key_problem(realm: Realm, key: str) -> tuple[str, str] | None:
+    """(message, hint) when an override key names no wiki or tag of the realm (SL001)."""
+    name = key.removeprefix("+")
+    if key == "default" or name in realm.wikis or name in realm.tags:
+        return None
+    return (f"key {key!r}: {name!r} is neither a wiki nor a tag of realm {realm.name!r}",
+            did_you_mean(name, list(realm.wikis) + sorted(realm.tags)) or f"add it to realms/{realm.name}.yaml")
+
+
 WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
 SAMPLE_UNITS = ("pageview", "session", "device")
 CONTEXTUAL_ATTRIBUTES = (
@@ -119,6 +129,11 @@ class RepositorySettings:
     location: Location = Location("streamconf.yaml")
     contextual_attributes: tuple[str, ...] = CONTEXTUAL_ATTRIBUTES
     max_instrument_days: int = MAX_INSTRUMENT_DAYS
+    severities: dict[str, str] = field(default_factory=dict)  # rule id -> severity, from rules: severity:
+
+    def severity(self, code: str) -> str:
+        """The rule's severity in this repository: its own setting, or the code's default."""
+        return self.severities.get(code, CODES[code].severity)
 
 
 @dataclass

@@ -18,16 +18,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .codes import fail
 from .diagnostics import ConfigError, Diagnostic, Location
-from .emit import MANIFEST, locked, place_files, read_manifest, verify
+from .emit import locked, place_files
 from .instruments import schedule, timestamps
+from .manifest import MANIFEST, read_manifest, verify
 
 RELEASES = "releases"
 CURRENT = "current"
 
 
 def _refuse(path: Path, message: str, hint: str) -> ConfigError:
-    return ConfigError([Diagnostic(Location(str(path)), message, hint, code="SC050")])
+    return fail("SC050", Location(str(path)), message, hint)
 
 
 @dataclass
@@ -169,14 +171,3 @@ def rollback(dest: Path, dry_run: bool = False) -> Plan:
         if not dry_run:
             _switch(dest, plan.release)
         return plan
-
-
-def describe(plan: Plan, dry_run: bool, rolled_back: bool = False) -> str:
-    if plan.unchanged:
-        return f"release {plan.release} is already current: nothing to do"
-    verb = ("would roll back to" if dry_run else "rolled back to") if rolled_back else ("would publish" if dry_run else "published")
-    counts = f"{len(plan.added)} files added, {len(plan.removed)} removed, {len(plan.changed)} changed"
-    text = f"{verb} release {plan.release} (previous: {plan.previous or 'none'}): {counts}"
-    if plan.removed_releases:
-        text += f"; removed {len(plan.removed_releases)} old release(s)"
-    return text

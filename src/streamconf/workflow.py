@@ -1,30 +1,28 @@
-"""The stages put together for the commands: read, validate, compile, write."""
+"""The stages put together for the commands: read, validate, compile, write. Every command returns
+data; streamconf.reporters shows it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
 from . import GENERATOR
-from .compiler import Build, RealmCompiler, compile_config
-from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, fail, sort_key
-from .emit import is_current, write_build
-from .instruments import schedule, timestamps
+from .codes import CODES, Code, diagnostic, fail
+from .compiler import RealmCompiler, compile_config
+from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
 from .diff import ChangeSet, diff_configs
-from .load import Sources, files_digest, parse_files, read_files, read_sources
+from .emit import is_current, write_build
+from .explain import Explanation
+from .instruments import schedule, timestamps
+from .git.snapshot import Snapshot, require_directory, snapshot
+from .load import Sources, parse_files, read_sources
+from .manifest import Build
 from .model import Config
 from .render import find_stream, stream_config, stream_entries
 from .resolve import Value
-from .validate import did_you_mean, validate
-
-
-def require_directory(root: Path) -> None:
-    if not root.is_dir():
-        raise fail(Location(str(root)), "the config repository does not exist or is not a directory",
-                   "name the repository with --root", code="SC030")
+from .validate import validate
 
 
 def read_repository(root: Path) -> Sources:
@@ -51,21 +49,20 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
 
 
 def unknown_stream(realm: str, wiki: str, stream: str, keys) -> ConfigError:
-    return fail(Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
-                did_you_mean(stream, keys), code="SC032")
+    return fail("SC032", Location(f"realm {realm}"), f"no stream key of {wiki} is or matches {stream!r}",
+                 did_you_mean(stream, keys))
 
 
 def select(config: Config, realms: Sequence[str], wikis: Sequence[str]) -> None:
     """Refuse realm and wiki names the repository does not know."""
     for realm in realms:
         if realm not in config.realms:
-            raise UsageError(fail(Location("--realm"), f"unknown realm {realm!r}", did_you_mean(realm, config.realms) or
-                                  f"realms: {', '.join(config.realms)}", code="SC031").diagnostics)
+            raise UsageError([diagnostic("SC031", Location("--realm"), f"unknown realm {realm!r}",
+                                         did_you_mean(realm, config.realms) or f"realms: {', '.join(config.realms)}")])
     known = {wiki for name in (realms or config.realms) for wiki in config.realms[name].wikis}
     for wiki in wikis:
         if wiki not in known:
-            raise UsageError(fail(Location("--wiki"), f"unknown wiki {wiki!r}", did_you_mean(wiki, known),
-                                  code="SC031").diagnostics)
+            raise UsageError([diagnostic("SC031", Location("--wiki"), f"unknown wiki {wiki!r}", did_you_mean(wiki, known))])
 
 
 @dataclass
@@ -79,43 +76,6 @@ class CompileResult:
         return len({id(data) for data in self.build.files.values()}) if self.build else 0
 
 
-@dataclass
-class Snapshot:
-    """The repository's input files as the working tree or one commit has them; parsed only
-    when asked, since an up-to-date check needs only their digest."""
-
-    files: dict[str, bytes]
-    unreadable: list[Diagnostic]
-    label: str
-    commit: str | None  # None outside git or before the first commit
-    dirty: bool | None  # whether the working tree's config differs from the commit
-
-    @cached_property
-    def sources(self) -> Sources:
-        return parse_files(self.files, self.unreadable)
-
-    @property
-    def source(self) -> dict:
-        return {"digest": "sha256:" + files_digest(self.files), "commit": self.commit, "dirty": self.dirty}
-
-
-def snapshot(root: Path, ref: str | None = None) -> Snapshot:
-    """The working tree (ref None), or the commit `ref` names, read from git without touching
-    the working tree."""
-    if ref is None:
-        from .gitstate import working_tree
-
-        require_directory(root)
-        commit, dirty = working_tree(root)
-        return Snapshot(*read_files(root), "the working tree", commit, dirty)
-    from . import gitrepo
-
-    checkout = gitrepo.require_checkout(root)
-    commit = gitrepo.commit_of(checkout, ref)
-    label = commit.hexsha[:10] if commit.hexsha.startswith(ref) else f"{ref} ({commit.hexsha[:10]})"
-    return Snapshot(*gitrepo.files_at(checkout, commit), label, commit.hexsha, False)
-
-
 def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, list[Diagnostic]]:
     """The snapshot's validated Config, checked by the lint rules that find errors; an invalid one
     raises with every error."""
@@ -126,7 +86,7 @@ def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, lis
         diagnostics = diagnostics + lint(config, root, (ERROR,))
     if config is None or any(d.severity == ERROR for d in diagnostics):
         errors = [d for d in diagnostics if d.severity == ERROR]
-        raise ConfigError([Diagnostic(Location(snapshot.label), "the config is not valid here", code="SC044")] + errors
+        raise ConfigError([diagnostic("SC044", Location(snapshot.label), "the config is not valid here")] + errors
                           if snapshot.commit and snapshot.dirty is False else errors)
     return config, diagnostics
 
@@ -152,12 +112,12 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
 def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[ChangeSet, str, str]:
     """The changes from BASE (default: the merge-base with the default branch) to HEAD (default:
     the working tree, uncommitted edits included), and the two sides' labels."""
-    from . import gitrepo
+    from .git import repository
 
     if base is None:
-        checkout = gitrepo.require_checkout(root)
-        branch = gitrepo.default_branch(checkout)
-        base = gitrepo.merge_base(checkout, branch).hexsha
+        checkout = repository.require_checkout(root)
+        branch = repository.default_branch(checkout)
+        base = repository.merge_base(checkout, branch).hexsha
     before, after = snapshot(root, base), snapshot(root, head)
     return diff_configs(config_of(before, root)[0], config_of(after, root)[0]), before.label, after.label
 
@@ -168,8 +128,8 @@ def show_config(config: Config, realm: str, wiki: str, stream: str | None, event
     view = RealmCompiler(config, realm).view(wiki)
     if eventlogging:
         if stream is not None and stream not in view.eventlogging:
-            raise fail(Location(f"realm {realm}"), f"EventLogging embeds no config for {stream!r} on {wiki}",
-                       did_you_mean(stream, view.eventlogging), code="SC032")
+            raise fail("SC032", Location(f"realm {realm}"), f"EventLogging embeds no config for {stream!r} on {wiki}",
+                        did_you_mean(stream, view.eventlogging))
         return view.eventlogging if stream is None else view.eventlogging[stream]
     if stream is None:
         return view.streamconfigs
@@ -192,8 +152,8 @@ def show_instruments(config: Config, realm: str, wiki: str, name: str | None, at
     if name not in configs:
         declared = config.instruments.get(realm, {})
         why = "is not active there at that time" if name in declared else "is not an instrument of the realm"
-        raise fail(Location(f"realm {realm}"), f"{name!r} {why} ({wiki}, {timestamps.format_instant(at)})",
-                   did_you_mean(name, declared) or "streamconf schedule lists when instruments start and end", code="SC305")
+        raise fail("SC305", Location(f"realm {realm}"), f"{name!r} {why} ({wiki}, {timestamps.format_instant(at)})",
+                   did_you_mean(name, declared) or "streamconf schedule lists when instruments start and end")
     return configs[name]
 
 
@@ -208,35 +168,44 @@ def schedule_repository(root: Path, realms: Sequence[str], at: datetime | None) 
 
 @dataclass
 class LogEntry:
-    revision: object  # gitrepo.Revision
+    revision: object  # git.repository.Revision
     changes: list  # (Change, wikis) pairs
 
 
 def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
     """The commits that changed the stream's effective config (on `wiki`, or on any wiki), oldest
     first. Commits whose config does not validate are passed over."""
-    from . import gitrepo
+    from .git import repository
 
-    checkout = gitrepo.require_checkout(root)
+    checkout = repository.require_checkout(root)
     previous = Config({}, {})
     entries = []
-    for commit in gitrepo.history(checkout):
-        config, _ = validate(parse_files(*gitrepo.files_at(checkout, commit)))
+    for commit in repository.history(checkout):
+        config, _ = validate(parse_files(*repository.files_at(checkout, commit)))
         if config is None:
             continue
         name = realm or config.root_realm
         changes = [(change, wikis) for change, wikis in diff_configs(previous, config).sorted()
                    if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
         if changes:
-            entries.append(LogEntry(gitrepo.revision(commit), changes))
+            entries.append(LogEntry(repository.revision(commit), changes))
         previous = config
     return entries
 
 
+@dataclass
+class ExplainReport:
+    realm: str
+    wiki: str
+    stream: str
+    key: str  # the stream key that configures it: the name, or a pattern
+    explanations: list[Explanation]
+    blamed: bool  # each source carries the revision that last changed its line
+
+
 def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix: tuple,
-                   blame: bool) -> list[tuple[str, str]]:
-    """explain's report, as (style, line) rows."""
-    from .explain import Explainer, show
+                   blame: bool) -> ExplainReport:
+    from .explain import Explainer
 
     config, _ = load_config(root)
     realm = realm or config.root_realm
@@ -247,26 +216,19 @@ def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix
     except KeyError:
         raise unknown_stream(realm, wiki, stream, stream_entries(explainer.compiler.view(wiki).settings["streams"])) from None
     if not explanations:
-        raise fail(Location(f"realm {realm}"), f"{stream} has no setting {'.'.join(prefix)} on {wiki}", code="SC033")
-    checkout = None
+        raise fail("SC033", Location(f"realm {realm}"), f"{stream} has no setting {'.'.join(prefix)} on {wiki}")
     if blame:
-        from . import gitrepo
-        checkout = gitrepo.require_checkout(root)
-    rows = [("realm", f"{wiki} › {stream} ({realm})" + (f", configured by the pattern {key}" if key != stream else ""))]
-    for explanation in explanations:
-        rows.append(("stream", f"  {'.'.join(map(str, explanation.path))} = {show(explanation.value)}"))
-        if explanation.note:
-            rows.append(("", f"    {explanation.note}"))
-        for source in explanation.setters:
-            rows.append(("", f"    set by `{source.key}` at {source.location} ({source.realm})" + _blamed(checkout, source.location)))
-        for source, why in explanation.shadowed:
-            rows.append(("shadow", f"    {why}" + _blamed(checkout, source.location)))
-    return rows
+        from .git import repository
+
+        checkout = repository.require_checkout(root)
+        for explanation in explanations:
+            for source in explanation.setters + [source for source, _ in explanation.shadowed]:
+                source.revision = repository.blame(checkout, source.location.file, source.location.line)
+    return ExplainReport(realm, wiki, stream, key, explanations, blame)
 
 
-def _blamed(checkout, location: Location) -> str:
-    if checkout is None:
-        return ""
-    from . import gitrepo
-    revision = gitrepo.blame(checkout, location.file, location.line)
-    return f" — {revision.short} {revision.author}, {revision.date}" if revision else " — not committed yet"
+def code_docs() -> list[tuple[Code, str]]:
+    """Every code with its documentation: a lint rule's docstring, or the code's summary."""
+    from .lint import RULES
+
+    return [(code, RULES[code.id].doc if code.id in RULES else code.summary) for code in CODES.values()]

@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from pathlib import PurePosixPath
 from typing import Any
 
-from ..diagnostics import ERROR, Diagnostic, Location
+from ..codes import diagnostic
+from ..diagnostics import Diagnostic, Location
+from ..layout import overlay_realm
 from ..load import Document
 from ..model import Fragment
 from .timestamps import TimestampError, parse_instant
 
 ROOT_FOLDER = "instruments"
-OVERLAY_FOLDER = "instruments"  # overrides/<realm>/instruments/
 REQUIRED = ("start", "end", "stream_name", "schema_title", "sample.rate")
 
 
@@ -77,7 +77,7 @@ class _Declarations:
     def error(self, location: Location, message: str, hint: str, path: tuple, code: str) -> None:
         """Report a problem once per place, though several realms may read the place."""
         if not any(d.location == location and d.code == code for d in self.diagnostics):
-            self.diagnostics.append(Diagnostic(location, message, hint, tuple(str(p) for p in path), ERROR, code))
+            self.diagnostics.append(diagnostic(code, location, message, hint, path))
 
     def declare(self, documents: list[Document], inherited: dict[str, Instrument]) -> dict[str, Instrument]:
         """The instruments of a realm: `inherited`, with the realm's own documents applied."""
@@ -125,12 +125,6 @@ class _Declarations:
                        "cannot parse disables every instrument", field_path(instrument.name, key), "SC300")
             return False
         return True
-
-
-def overlay_realm(file: str) -> str | None:
-    """The realm of an instrument overlay file, `overrides/<realm>/instruments/...`."""
-    parts = PurePosixPath(file).parts
-    return parts[1] if len(parts) >= 4 and parts[0] == "overrides" and parts[2] == OVERLAY_FOLDER else None
 
 
 def declare_instruments(realms: dict, root_documents: list[Document], overlay_documents: list[Document]

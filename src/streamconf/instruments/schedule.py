@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from ..diagnostics import WARNING, Diagnostic, Location
+from ..codes import diagnostic
+from ..diagnostics import Diagnostic, Location
 from ..model import Config
 from .declare import Instrument
 from .render import first_rates
@@ -71,10 +72,9 @@ def expiry_warnings(manifest: dict, where: str, current: datetime) -> list[Diagn
             return []
     except (TimestampError, TypeError):
         pass
-    return [Diagnostic(Location(where), f"the build's instruments are as at {manifest.get('at')}, valid until {until}, "
+    return [diagnostic("SC304", Location(where), f"the build's instruments are as at {manifest.get('at')}, valid until {until}, "
                        "which has passed: some instrument has started or ended since",
-                       "compile again (a compile after valid_until rebuilds), then publish that build",
-                       severity=WARNING, code="SC304")]
+                       "compile again (a compile after valid_until rebuilds), then publish that build")]
 
 
 def rate_groups(entry: dict) -> list[tuple[str, list[str]]]:

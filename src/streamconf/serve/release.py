@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import render
 from ..compiler import SERVING, STREAMCONFIGS
-from ..emit import MANIFEST
+from ..manifest import MANIFEST
 from ..publish import CURRENT
 from .query import Stream
 

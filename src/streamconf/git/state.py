@@ -1,15 +1,14 @@
 """The working tree's commit and whether its config differs from it, asked of the git command
 directly: every compile records them, and importing gitpython alone takes a quarter of a second,
-longer than compiling Wikimedia's config. Everything else about git is in gitrepo.py."""
+longer than compiling Wikimedia's config. Everything else about git is in
+repository.py."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from .load import EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, TREES
-
-CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
+from ..layout import CONFIG_PATHS
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import git
 
-from .diagnostics import Diagnostic, Location, UsageError, fail
-from .gitstate import CONFIG_PATHS
-from .load import MAX_FILE_BYTES, is_input_file
+from ..codes import diagnostic
+from ..diagnostics import Diagnostic, Location, UsageError
+from ..layout import CONFIG_PATHS, is_input_file, size_refused, symlink_refused
 
 _SYMLINK_MODE = 0o120000
 
@@ -60,8 +60,8 @@ def open_checkout(root: Path) -> Checkout | None:
 def require_checkout(root: Path) -> Checkout:
     checkout = open_checkout(root)
     if checkout is None:
-        raise UsageError(fail(Location(str(root)), "the config repository is not in a git repository",
-                              "run `git init`, or leave out the git options", code="SC040").diagnostics)
+        raise UsageError([diagnostic("SC040", Location(str(root)), "the config repository is not in a git repository",
+                              "run `git init`, or leave out the git options")])
     return checkout
 
 
@@ -69,8 +69,8 @@ def commit_of(checkout: Checkout, ref: str) -> git.Commit:
     try:
         return checkout.repo.commit(ref)
     except (git.BadName, git.BadObject, ValueError) as error:
-        raise UsageError(fail(Location(str(ref)), f"{ref!r} names no commit: {error}",
-                              "give a commit, branch or tag that exists", code="SC041").diagnostics) from None
+        raise UsageError([diagnostic("SC041", Location(str(ref)), f"{ref!r} names no commit: {error}",
+                              "give a commit, branch or tag that exists")]) from None
 
 
 def revision(commit: git.Commit) -> Revision:
@@ -92,12 +92,9 @@ def files_at(checkout: Checkout, commit: git.Commit) -> tuple[dict[str, bytes], 
         relative = item.path[len(checkout.prefix) + 1:] if checkout.prefix else item.path
         if not is_input_file(relative):
             continue
-        if item.mode == _SYMLINK_MODE:
-            diagnostics.append(Diagnostic(Location(relative), "symbolic links are not followed in a config repository",
-                                          "replace the link with the file itself", code="SC001"))
-        elif item.size > MAX_FILE_BYTES:
-            diagnostics.append(Diagnostic(Location(relative), f"the file is {item.size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                                          "split it into several files", code="SC001"))
+        refused = symlink_refused(relative) if item.mode == _SYMLINK_MODE else size_refused(relative, item.size)
+        if refused is not None:
+            diagnostics.append(refused)
         else:
             files[relative] = item.data_stream.read()
     return files, diagnostics
@@ -113,15 +110,15 @@ def default_branch(checkout: Checkout) -> str:
     for name in ("main", "master"):
         if name in repo.heads:
             return name
-    raise UsageError(fail(Location("BASE"), "no default branch (origin/HEAD, main or master) to compare with",
-                          "name the base commit: streamconf diff BASE", code="SC042").diagnostics)
+    raise UsageError([diagnostic("SC042", Location("BASE"), "no default branch (origin/HEAD, main or master) to compare with",
+                          "name the base commit: streamconf diff BASE")])
 
 
 def merge_base(checkout: Checkout, first: str, second: str = "HEAD") -> git.Commit:
     bases = checkout.repo.merge_base(commit_of(checkout, first), commit_of(checkout, second))
     if not bases:
-        raise UsageError(fail(Location(first), f"{first} and {second} have no common ancestor",
-                              "name the base commit", code="SC042").diagnostics)
+        raise UsageError([diagnostic("SC042", Location(first), f"{first} and {second} have no common ancestor",
+                              "name the base commit")])
     return bases[0]
 
 

@@ -1,7 +1,6 @@
-"""Lint rules for instruments (SL101–SL115): the instrument mistakes that validate's schema lets
-through, from a stream that does not exist where the instrument samples to a window that has
-closed. Registered in lint.RULES like the stream rules; they read Config.instruments.
-"""
+"""Rules on instruments (SL101–SL115): the instrument mistakes that validate's schema lets through,
+from a stream that does not exist where the instrument samples to a window that has closed. They
+read Config.instruments."""
 
 from __future__ import annotations
 
@@ -10,15 +9,16 @@ import weakref
 from datetime import timedelta
 from typing import Iterator
 
-from .diagnostics import ERROR, NOTICE, WARNING, ConfigError
-from .explain import get_path
-from .instruments.declare import Instrument, overlay_realm
-from .instruments.render import first_rates, is_numeric, sample_rate
-from .instruments.resolve import DEFAULT, Wikis, service_entry
-from .lint import Context, Finding, RealmView, rule
-from .load import decode, parse_yaml, read_bytes
-from .resolve import php_int_key
-from .validate import did_you_mean
+from ..diagnostics import ConfigError, did_you_mean
+from ..instruments.declare import Instrument
+from ..instruments.render import first_rates, is_numeric, sample_rate
+from ..instruments.resolve import DEFAULT, Wikis, service_entry
+from ..layout import overlay_realm
+from ..load import decode, parse_yaml, read_bytes
+from ..resolve import php_int_key
+from ..values import get_path
+from .context import Context, RealmView
+from .registry import Finding, rule
 
 SLUG = re.compile(r"[a-z0-9-]+")
 SAMPLE_UNITS = ("pageview", "session")
@@ -95,24 +95,22 @@ def _stream_problems(context: Context, check, hint: str) -> Iterator[Finding]:
                               hint, (name, "stream_name"))
 
 
-@rule("SL101", "instrument-stream", ERROR)
+@rule("SL101")
 def instrument_stream(context: Context) -> Iterator[Finding]:
-    """An instrument's `stream_name` has no stream config on a wiki where its rate is above 0.
-
-    The client drops the events of a stream it has no config for: the instrument collects nothing
-    there."""
+    """`stream_name` has no stream config (its own key, or a pattern that matches it) on a wiki where the
+    instrument's rate is above 0: the client drops the events of a stream it has no config for. Wikis
+    that sample 0 need no stream.
+    """
     yield from _stream_problems(context, lambda config, instrument:
                                 None if config is not None else f"stream {instrument.fields['stream_name']!r} has no config",
                                 "declare the stream for those wikis, or give them rate 0")
 
 
-@rule("SL102", "instrument-schema", ERROR)
+@rule("SL102")
 def instrument_schema(context: Context) -> Iterator[Finding]:
-    """An instrument's `schema_title` differs from its stream's `schema_title` on a wiki where its
-    rate is above 0.
-
-    EventGate validates each event against the stream's schema: events of another schema are
-    refused."""
+    """`schema_title` is not the stream's `schema_title` on a wiki where the rate is above 0: EventGate
+    validates events against the stream's schema and refuses the others.
+    """
     def check(config, instrument: Instrument) -> str | None:
         if config is None or config.get("schema_title") == instrument.fields["schema_title"]:
             return None
@@ -120,13 +118,18 @@ def instrument_schema(context: Context) -> Iterator[Finding]:
     yield from _stream_problems(context, check, "use the stream's schema_title, or the stream of this schema")
 
 
-@rule("SL113", "not-a-test-kitchen-stream", WARNING)
+@rule("SL113")
 def not_a_test_kitchen_stream(context: Context) -> Iterator[Finding]:
-    """An instrument's stream is not marked as a Test Kitchen stream
-    (`producers.test_kitchen.is_test_kitchen_stream: true`, as Wikimedia marks them).
+    """The stream is not marked as a Test Kitchen stream on a wiki where the rate is above 0. Wikimedia
+    marks them so:
 
-    Test Kitchen's tooling (and its intake settings) only treats marked streams as instrument
-    streams."""
+    ```yaml
+    product_metrics.web_base:
+      producers:
+        test_kitchen:
+          is_test_kitchen_stream: true
+    ```
+    """
     def check(config, instrument: Instrument) -> str | None:
         if config is None or get_path(config, TEST_KITCHEN_MARK) is True:
             return None
@@ -134,12 +137,12 @@ def not_a_test_kitchen_stream(context: Context) -> Iterator[Finding]:
     yield from _stream_problems(context, check, "mark the stream with producers: {test_kitchen: {is_test_kitchen_stream: true}}")
 
 
-@rule("SL103", "unknown-contextual-attribute", ERROR, local=True)
+@rule("SL103", local=True)
 def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
-    """A contextual attribute that the Metrics Platform client does not provide
-    (`contextual_attributes` in streamconf.yaml; Wikimedia's current list by default).
-
-    The client cannot fill it in: the events lack it."""
+    """A contextual attribute the Metrics Platform client does not provide. The list is
+    `contextual_attributes` in streamconf.yaml; by default Wikimedia's (`agent_*`, `page_*`,
+    `mediawiki_*`, `performer_*` as the clients fill them in).
+    """
     known = context.settings.contextual_attributes
     for instrument in every_instrument(context):
         for index, attribute in enumerate(instrument.fields.get("contextual_attributes", ())):
@@ -150,9 +153,10 @@ def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
                               (instrument.name, "contextual_attributes", index))
 
 
-@rule("SL104", "repeated-contextual-attribute", WARNING, local=True)
+@rule("SL104", local=True)
 def repeated_contextual_attribute(context: Context) -> Iterator[Finding]:
-    """A contextual attribute listed twice for one instrument."""
+    """The same contextual attribute twice in one instrument.
+    """
     for instrument in every_instrument(context):
         seen: set[str] = set()
         for index, attribute in enumerate(instrument.fields.get("contextual_attributes", ())):
@@ -163,9 +167,10 @@ def repeated_contextual_attribute(context: Context) -> Iterator[Finding]:
             seen.add(attribute)
 
 
-@rule("SL105", "window-order", ERROR, local=True)
+@rule("SL105", local=True)
 def window_order(context: Context) -> Iterator[Finding]:
-    """An instrument whose `start` is not before its `end`: it never runs (or for one second)."""
+    """`start` is not before `end`: the instrument never runs, or for one second.
+    """
     for instrument in every_instrument(context):
         if instrument.start >= instrument.end:
             yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ends ({instrument.fields['end']}) "
@@ -173,12 +178,11 @@ def window_order(context: Context) -> Iterator[Finding]:
                           (instrument.name, "end"))
 
 
-@rule("SL106", "long-window", WARNING, local=True)
+@rule("SL106", local=True)
 def long_window(context: Context) -> Iterator[Finding]:
-    """An instrument that runs longer than `max_instrument_days` (streamconf.yaml; default 365).
-
-    Instruments answer a question and stop; one that runs for years is a stream, and a forgotten
-    one costs collection and review."""
+    """The window is longer than `max_instrument_days` (streamconf.yaml; default 365). An instrument
+    answers a question and stops.
+    """
     limit = context.settings.max_instrument_days
     for instrument in every_instrument(context):
         days = (instrument.end - instrument.start) / timedelta(days=1)
@@ -188,21 +192,21 @@ def long_window(context: Context) -> Iterator[Finding]:
                           (instrument.name, "end"))
 
 
-@rule("SL107", "ended", WARNING, local=True)
+@rule("SL107", local=True)
 def ended(context: Context) -> Iterator[Finding]:
-    """An instrument that has ended (at `--at`, default now).
-
-    It is in no wiki's map any more: remove it, or extend it. The repository should not collect
-    dead instruments; git keeps their history."""
+    """The instrument has ended: it is in no wiki's map any more. Remove it (git keeps its history) or
+    extend it. `enabled: false` instruments are not reported.
+    """
     for instrument in every_instrument(context):
         if instrument.enabled and instrument.end < context.at:
             yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ended at {instrument.fields['end']}",
                           "remove it (git keeps its history), or extend it", (instrument.name, "end"))
 
 
-@rule("SL108", "ending-soon", NOTICE, local=True)
+@rule("SL108", local=True)
 def ending_soon(context: Context) -> Iterator[Finding]:
-    """An instrument that ends within 7 days (of `--at`, default now)."""
+    """The instrument ends within 7 days: extend it now if it should keep collecting.
+    """
     for instrument in every_instrument(context):
         if instrument.enabled and context.at <= instrument.end < context.at + ENDING_SOON:
             yield Finding(instrument.location("end"), f"instrument {instrument.name!r} ends at {instrument.fields['end']}, "
@@ -215,12 +219,11 @@ def _rates(instrument: Instrument) -> Iterator[tuple[str, object, tuple]]:
         yield (rate, value, (rate,)) if rate == DEFAULT else (rate, rate, (rate,))
 
 
-@rule("SL109", "rate-range", ERROR, local=True)
+@rule("SL109", local=True)
 def rate_range(context: Context) -> Iterator[Finding]:
-    """A sample rate that is not a number from 0 to 1.
-
-    The extension samples a rate it cannot read as a number (PHP's is_numeric) at 0.0: nothing
-    is collected."""
+    """A rate (the `default`, or a rate key) that is not a number from 0 to 1. The extension samples a
+    rate that PHP's `is_numeric` refuses (`half`, `0.5x`, `0x1`) at 0.0.
+    """
     for instrument in every_instrument(context):
         for rate, value, path in _rates(instrument):
             if not is_numeric(value):
@@ -233,9 +236,11 @@ def rate_range(context: Context) -> Iterator[Finding]:
                           "a rate is a fraction from 0 to 1, e.g. 0.25", (instrument.name, "sample", "rate", rate))
 
 
-@rule("SL110", "unknown-rate-wiki", ERROR, local=True)
+@rule("SL110", local=True)
 def unknown_rate_wiki(context: Context) -> Iterator[Finding]:
-    """A wiki or tag in an instrument's rates that the realm does not know: it samples nothing."""
+    """A wiki or tag in the rates that the realm does not know (the realm whose file wrote the rates): it
+    samples nothing.
+    """
     for instrument in every_instrument(context):
         realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
         for rate, names in instrument.rates.items():
@@ -247,10 +252,15 @@ def unknown_rate_wiki(context: Context) -> Iterator[Finding]:
                                   (instrument.name, "sample", "rate", rate, index))
 
 
-@rule("SL111", "wiki-under-two-rates", ERROR, local=True)
+@rule("SL111", local=True)
 def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
-    """A wiki listed (itself or by a tag) under two rates of one instrument: only the first list
-    that names it holds."""
+    """A wiki listed under two rates, itself or through a tag: only the first list that names it holds.
+
+    ```yaml
+          '0.5': [private]
+          '1': [officewiki, dewiki]   # SL111: officewiki already gets rate 0.5
+    ```
+    """
     for instrument in every_instrument(context):
         realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
         wikis = Wikis(realm)
@@ -268,12 +278,11 @@ def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
                     first.setdefault(wiki, rate)
 
 
-@rule("SL112", "instrument-name", ERROR, local=True)
+@rule("SL112", local=True)
 def instrument_name(context: Context) -> Iterator[Finding]:
-    """An instrument name that is not slug-like: lowercase letters, digits and `-`, not an integer.
-
-    The embedded map is keyed by name: PHP makes an integer-like name an integer key, and names
-    0..n-1 turn the map into a list."""
+    """A name that is not lowercase letters, digits and `-`, or that is an integer. The embedded map is
+    keyed by name, and PHP makes `0`, `1`, … integer keys: names `0..n-1` turn the map into a list.
+    """
     for instrument in every_instrument(context):
         name = instrument.name
         if not SLUG.fullmatch(name) or php_int_key(name) is not None:
@@ -281,10 +290,10 @@ def instrument_name(context: Context) -> Iterator[Finding]:
                           "use lowercase letters, digits and '-', with at least one letter, e.g. web-scroll-depth", (name,))
 
 
-@rule("SL114", "instrument-sample-unit", ERROR, local=True)
+@rule("SL114", local=True)
 def instrument_sample_unit(context: Context) -> Iterator[Finding]:
-    """An instrument's `sample.unit` other than `pageview` or `session`, the only units the
-    Metrics Platform client samples instruments by."""
+    """`sample.unit` is neither `pageview` nor `session`, the only units the client samples instruments by.
+    """
     for instrument in every_instrument(context):
         unit = instrument.fields.get("sample.unit", "session")
         if unit not in SAMPLE_UNITS:
@@ -293,9 +302,10 @@ def instrument_sample_unit(context: Context) -> Iterator[Finding]:
                           (instrument.name, "sample", "unit"))
 
 
-@rule("SL115", "unknown-owner", ERROR)
+@rule("SL115")
 def unknown_owner(context: Context) -> Iterator[Finding]:
-    """An instrument's `owner` that is not a team of owners.yaml (checked once owners.yaml exists)."""
+    """`owner` is not a team of `owners.yaml` (checked once the repository has one).
+    """
     teams = _teams(context)
     if teams is None:
         return

@@ -1,10 +1,11 @@
-"""Findings as reports for other tools."""
+"""Findings as a GitLab Code Quality report."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 
-from .diagnostics import ERROR, NOTICE, Diagnostic
+from ..diagnostics import ERROR, NOTICE, Diagnostic
 
 
 def gitlab_code_quality(diagnostics: list[Diagnostic]) -> list[dict]:
@@ -23,3 +24,7 @@ def gitlab_code_quality(diagnostics: list[Diagnostic]) -> list[dict]:
             "location": {"path": d.location.file, "lines": {"begin": max(d.location.line, 1)}},
         })
     return issues
+
+
+def report(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps(gitlab_code_quality(diagnostics), indent=1, ensure_ascii=False)

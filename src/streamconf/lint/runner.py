@@ -1,0 +1,44 @@
+"""Running the rules: every enabled rule at the severity the repository gives it, less the findings
+disabled on their line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ..codes import diagnostic
+from ..diagnostics import ERROR, NOTICE, WARNING, Diagnostic, sort_key
+from ..model import Config
+from .context import Context
+from .registry import RULES
+
+
+def lint(config: Config, root: Path | None, severities: tuple[str, ...] = (ERROR, WARNING, NOTICE),
+         schema_repository: Path | None = None, only_local: bool = False, at: datetime | None = None) -> list[Diagnostic]:
+    """Every finding of every enabled rule of the given severities (the repository's, from
+    streamconf.yaml, or the rules' defaults), without those disabled by
+    streamconf.yaml or by a comment on their line. `only_local` runs only the rules that judge
+    each layer alone: the ones that stay sound on a config built from the valid files of a broken
+    repository."""
+    context = Context(config, root, schema_repository, at)
+    disabled_lines = _disabled_lines(config)
+    found: dict[tuple, Diagnostic] = {}
+    for rule_ in RULES.values():
+        severity = config.repository.severity(rule_.id)
+        if severity not in severities or rule_.id in config.repository.disabled_rules or only_local and not rule_.local:
+            continue
+        for finding in rule_.check(context):
+            if rule_.id in disabled_lines.get((finding.location.file, finding.location.line), ()):
+                continue
+            found_ = diagnostic(rule_.id, finding.location, finding.message, finding.hint, finding.path, severity)
+            found.setdefault((found_.location, found_.code, found_.message), found_)
+    return sorted(found.values(), key=sort_key)
+
+
+def _disabled_lines(config: Config) -> dict[tuple[str, int], set[str]]:
+    documents = {fragment.document.file: fragment.document
+                 for by_setting in config.layers.values() for by_key in by_setting.values()
+                 for layer in by_key.values() for fragment in layer.fragments}
+    documents.update((fragment.document.file, fragment.document) for by_name in config.instruments.values()
+                     for instrument in by_name.values() for fragment in instrument.sources.values())
+    return {(file, line): rules for file, document in documents.items() for line, rules in document.disabled.items()}

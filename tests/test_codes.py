@@ -1,0 +1,42 @@
+"""The table of codes: every code the program reports is in it, `streamconf rules` lists it, and
+docs/rules.md is what `streamconf rules --format markdown` prints."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import PROJECT, run_installed
+from streamconf.codes import CODES
+from streamconf.lint import RULES
+
+SOURCE = PROJECT / "src" / "streamconf"
+
+
+def test_every_code_in_the_source_is_in_the_table():
+    used = {code for path in SOURCE.rglob("*.py") for code in re.findall(r"\"(S[CL]\d{3})\"", path.read_text("utf-8"))}
+    assert used <= set(CODES)
+    assert used >= set(CODES) - set(RULES), "a structural code in the table that nothing reports"
+
+
+def test_every_lint_rule_has_its_code_and_documentation():
+    assert set(RULES) == {code for code in CODES if code.startswith("SL")}
+    for rule in RULES.values():
+        assert rule.doc and rule.name == CODES[rule.id].name
+
+
+def test_rules_lists_every_code(run):
+    lines = run("rules").output.splitlines()
+    assert [line.split()[0] for line in lines] == list(CODES)
+    assert lines[0].split()[:3] == ["SC001", "error", "unreadable-file"]
+    records = json.loads(run("rules", "--format", "json").output)
+    assert [record["code"] for record in records] == list(CODES)
+    assert records[-1]["doc"] == RULES["SL015"].doc
+
+
+def test_docs_rules_md_is_generated_from_the_table():
+    printed = run_installed("rules", "--format", "markdown")
+    assert printed.returncode == 0, printed.stderr
+    assert "## SL003 ineffective-false (warning)" in printed.stdout
+    assert (PROJECT / "docs" / "rules.md").read_text("utf-8") == printed.stdout, \
+        "docs/rules.md is stale: run `streamconf rules --format markdown > docs/rules.md`"
