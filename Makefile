@@ -7,7 +7,6 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
 GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
-STREAMCONF_GOLDEN ?= ../shared/golden
 
 .PHONY: build test fuzz bench pipeline pipeline-scenarios clean
 
@@ -41,8 +40,7 @@ $(GITLAB_CI_LOCAL):
 
 pipeline: $(STAMP) $(GITLAB_CI_LOCAL)
 	@command -v rsync >/dev/null || { echo "gitlab-ci-local needs rsync: apt-get install rsync"; exit 1; }
-	$(GITLAB_CI_LOCAL) --force-shell-executor --shell-isolation --no-artifacts-to-source \
-		--variable STREAMCONF_GOLDEN=$(abspath $(STREAMCONF_GOLDEN)) $(PIPELINE_ARGS)
+	$(GITLAB_CI_LOCAL) --force-shell-executor --shell-isolation --no-artifacts-to-source $(PIPELINE_ARGS)
 
 # A merge request with a breaking change must fail the pipeline's diff job.
 pipeline-scenarios: $(STAMP) $(GITLAB_CI_LOCAL)

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from streamconf.cli import cli
 
 PROJECT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(os.environ.get("STREAMCONF_GOLDEN", PROJECT.parent / "shared" / "golden"))
+GOLDEN = PROJECT / "tests" / "golden"
+"""The golden cases with MediaWiki's real answers, carried by the project (test_golden checks the
+copy against the shared reference where one sits beside the project)."""
 EXECUTABLE = Path(sys.executable).parent / "streamconf"
 
 MINIMAL = {

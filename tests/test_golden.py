@@ -3,18 +3,29 @@ each wiki's bundles with what MediaWiki served."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from conftest import GOLDEN, php_equal, read_json, run_installed
+from conftest import GOLDEN, PROJECT, php_equal, read_json, run_installed
 
 CASES = sorted(path.name.removesuffix(".case.json") for path in GOLDEN.glob("*.case.json"))
+SHARED = Path(os.environ.get("STREAMCONF_SHARED_GOLDEN", PROJECT.parent / "shared" / "golden"))
 
 
 def test_golden_cases_are_present():
-    assert GOLDEN.is_dir(), f"golden cases not found at {GOLDEN} (set STREAMCONF_GOLDEN)"
     assert len(CASES) >= 16
+    assert all((GOLDEN / f"{name}.expected.json").is_file() for name in CASES)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="no shared golden folder beside the project: the copy is all there is")
+def test_the_copy_equals_the_shared_golden_cases():
+    """tests/golden/ is a copy of the shared reference; where that sits beside the project, the two
+    must not drift."""
+    def files(folder: Path) -> dict[str, bytes]:
+        return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    assert files(GOLDEN) == files(SHARED)
 
 
 def expected_bundles(name: str):
