@@ -31,7 +31,7 @@ def test_rules_lists_every_code(run):
     assert lines[0].split()[:3] == ["SC001", "error", "unreadable-file"]
     records = json.loads(run("rules", "--format", "json").output)
     assert [record["code"] for record in records] == list(CODES)
-    assert records[-1]["doc"] == RULES["SL015"].doc
+    assert all(record["doc"] == RULES[record["code"]].doc for record in records if record["code"] in RULES)
 
 
 def test_docs_rules_md_is_generated_from_the_table():

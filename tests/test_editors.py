@@ -15,8 +15,7 @@ import pytest
 
 from conftest import PROJECT, run_installed, write_tree
 from streamconf.editors import GLOBS, MODELINE, VSCODE_SETTINGS, vscode_settings
-from streamconf.load import TREES
-from streamconf.validate import SCHEMA_OF_KIND
+from streamconf.layout import SCHEMA_OF_KIND, TREES
 
 SERVER_VERSION = "2.0.0"
 SERVER_PREFIX = PROJECT / ".tools" / "yaml-language-server"

@@ -10,8 +10,7 @@ import json
 from importlib import resources
 from pathlib import PurePosixPath
 
-from .load import CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE, TREES
-from .validate import SCHEMA_OF_KIND, file_kind
+from .layout import CONFIG_FILE, EVENTLOGGING_FILE, SCHEMA_OF_KIND, STREAM_DEFAULTS_FILE, TREES, file_kind
 
 SCHEMA_FOLDER = "schemas"
 VSCODE_SETTINGS = ".vscode/settings.json"
