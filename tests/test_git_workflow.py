@@ -87,13 +87,19 @@ def commit(root: Path, message: str, files: dict[str, str] | None = None, remove
     return git(root, "rev-parse", "HEAD")
 
 
-@pytest.fixture
-def history(tmp_path: Path):
-    """A repository with five commits on main; returns the root and the commit of each step."""
+def new_repository(tmp_path: Path) -> Path:
+    """An empty git repository on main that ignores build/."""
     root = tmp_path / "config"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     write_tree(root, {".gitignore": "/build/\n"})
+    return root
+
+
+@pytest.fixture
+def history(tmp_path: Path):
+    """A repository with five commits on main; returns the root and the commit of each step."""
+    root = new_repository(tmp_path)
     steps = {"initial": commit(root, "Add the streams", REPO)}
     steps["rate"] = commit(root, "Sample a.b less on private wikis", {"overrides/production/private.yaml":
                            REPO["overrides/production/private.yaml"].replace("rate: 0.1", "rate: 0.05")})

@@ -88,18 +88,21 @@ def cli(debug: bool) -> None:
 @cli.command("import")
 @click.argument("case", type=click.Path(dir_okay=False, path_type=Path))
 @root_option
-@click.option("--force", is_flag=True, help="Replace an existing config tree whole.")
+@click.option("--force", is_flag=True, help="Replace an existing config tree whole (an instruments import: instruments/imported.yaml only).")
 def import_command(case: Path, root: Path, force: bool) -> None:
     """Write the YAML repository equivalent to a case document (mediawiki-config settings per
-    realm, and the wikis with their tags).
+    realm, and the wikis with their tags); or, for a configurator document (the JSON list that
+    Test Kitchen's /api/v1/instruments returns), write instruments/imported.yaml.
 
     \b
     Example:
       streamconf import mediawiki-config.json --root ./stream-config
+      streamconf import instruments.json --root ./stream-config
     """
-    from .migrate import import_case
+    from .instruments.importer import import_instruments
+    from .migrate import import_case, read_json_document
 
-    files = import_case(case, root, force)
+    files = (import_instruments if isinstance(read_json_document(case), list) else import_case)(case, root, force)
     click.echo(f"wrote {len(files)} files under {root}")
 
 
@@ -285,19 +288,23 @@ def diff_command(base: str | None, head: str | None, root: Path, fmt: str, fail_
 @root_option
 @realm_option
 @click.option("--blame", is_flag=True, help="Add the commit, author and date that last changed each line.")
-def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, blame: bool) -> None:
+@at_option
+def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, blame: bool, at) -> None:
     """For every value of a stream's effective config on a wiki: which layer set it (file:line,
     key, realm), and which layers were shadowed and why. SETTING narrows it to a path such as
-    sample.rate.
+    sample.rate. For an instrument: whether it is active at --at, and which line sets its rate,
+    unit, stream and attributes on the wiki.
 
     \b
     Example:
       streamconf explain enwiki mediawiki.web_ui_actions sample.rate --blame
+      streamconf explain testwiki web-scroll-depth
     """
     from .reporters import text
-    from .workflow import explain_stream
+    from .workflow import ExplainReport, explain_stream
 
-    print_rows(text.explain_rows(explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame)))
+    report = explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame, at)
+    print_rows(text.explain_rows(report) if isinstance(report, ExplainReport) else text.instrument_explain_rows(report))
 
 
 @cli.command("log")
@@ -306,12 +313,13 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
 @click.option("--wiki", default=None, help="Only changes that reach this wiki.")
 @realm_option
 def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) -> None:
-    """The history of a stream's effective config: the commits where it changed (on WIKI, or on
-    any wiki), oldest first, with what changed.
+    """The history of a stream's (or an instrument's) effective config: the commits where it
+    changed (on WIKI, or on any wiki), oldest first, with what changed.
 
     \b
     Example:
       streamconf log mediawiki.web_ui_actions --wiki enwiki
+      streamconf log web-scroll-depth
     """
     from .reporters import text
     from .workflow import stream_log

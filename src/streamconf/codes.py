@@ -51,6 +51,8 @@ CODES: dict[str, Code] = {code.id: code for code in (
     Code("SC304", "instruments-expired", WARNING,
          "`publish`: the build's instrument maps are past their valid_until; some instrument has started or ended since."),
     Code("SC305", "unknown-instrument", ERROR, "`show --instruments`: no instrument of that name is active on the wiki at that time."),
+    Code("SC306", "instrument-import", ERROR,
+         "`import` of a configurator document: it is not a list of instruments with the service's fields, or its file exists."),
     Code("SC101", "match-limit", WARNING,
          "Matching a stream name against a pattern exceeded PCRE's match limit; as in PHP, it counts as no match."),
     Code("SL001", "unknown-key", ERROR, "A key names a wiki or tag that the realm's registry does not know."),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .compiler import ApiBody, RealmCompiler
@@ -26,15 +27,18 @@ BREAKING_SETTINGS = {
 @dataclass(frozen=True, eq=False)
 class Change:
     realm: str
-    section: str  # "streamconfigs" or "eventlogging"
-    stream: str  # the stream key, or the name EventLogging embeds
+    section: str  # "streamconfigs", "eventlogging" or "instruments"
+    stream: str  # the stream key, the name EventLogging embeds, or the instrument's name
     path: tuple[str, ...]  # the setting path; () for the whole stream
     old: Value
     new: Value
+    breaks: str = ""  # why an instrument change breaks consumers (instruments.diff decides)
 
     @property
     def breaking(self) -> str:
         """Why the change breaks consumers, or '' when it does not."""
+        if self.section == "instruments":
+            return self.breaks
         if self.new is ABSENT and not self.path:
             return "stream removed" if self.section == "streamconfigs" else "dropped from EventLogging"
         if self.section == "streamconfigs" and self.path and self.path[0] in BREAKING_SETTINGS:
@@ -122,8 +126,13 @@ def unchanged(old_class: WikiClass | None, new_class: WikiClass | None, changed:
         (setting, step.key) in changed for setting, walk in zip(SETTINGS, old_class.steps) for step in walk)
 
 
-def diff_configs(base: Config, head: Config) -> ChangeSet:
+def diff_configs(base: Config, head: Config, at: datetime | None = None) -> ChangeSet:
+    """Every change from `base` to `head`; instruments are judged active (for a breaking removal)
+    at `at`, default now."""
+    from .instruments import diff as instruments, timestamps
+
     changes = ChangeSet(realms=head.realms)
+    instruments.instrument_changes(base, head, at or timestamps.now(), changes)
     for realm in list(base.realms) + [name for name in head.realms if name not in base.realms]:
         before = RealmCompiler(base, realm) if realm in base.realms else None
         after = RealmCompiler(head, realm) if realm in head.realms else None

@@ -25,7 +25,9 @@ EVENTLOGGING_FILE = "eventlogging.yaml"
 TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 TREES = ("realms", "streams", "overrides", "instruments")
 CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
-"""What a config is made of: what `import` replaces and what git watches for changes."""
+"""What a config is made of: what git watches for changes."""
+CASE_PATHS = tuple(path for path in CONFIG_PATHS if path != "instruments")
+"""What a case document describes, and so what its `import --force` replaces: not instruments."""
 YAML_SUFFIXES = (".yaml", ".yml")
 DBLIST_SUFFIX = ".dblist"
 OVERLAY_FOLDER = "instruments"  # overrides/<realm>/instruments/: a realm's instrument changes

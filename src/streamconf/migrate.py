@@ -15,7 +15,7 @@ import yaml
 from .codes import fail
 from .diagnostics import ConfigError, Location
 from .editors import editor_files, with_modeline
-from .layout import CONFIG_PATHS, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
+from .layout import CASE_PATHS, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
 from .load import plain_scalar
 from .resolve import SETTINGS, as_map
 
@@ -58,8 +58,8 @@ def _case_error(case: str, message: str, hint: str = "") -> ConfigError:
     return fail("SC020", Location(case), message, hint)
 
 
-def read_case(path: Path) -> dict:
-    """The case document; duplicate keys and non-finite numbers are refused."""
+def read_json_document(path: Path) -> Any:
+    """A JSON document to import; duplicate keys and non-finite numbers are refused."""
     def pairs(items: list[tuple[str, Any]]) -> dict:
         document: dict = {}
         for key, value in items:
@@ -72,11 +72,16 @@ def read_case(path: Path) -> dict:
         raise _case_error(str(path), f"{name} is not a JSON number")
 
     try:
-        case = json.loads(path.read_text("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+        return json.loads(path.read_text("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
     except OSError as error:
-        raise _case_error(str(path), f"cannot read the case document: {error.strerror}") from None
+        raise _case_error(str(path), f"cannot read the document: {error.strerror}") from None
     except (ValueError, RecursionError) as error:
         raise _case_error(str(path), f"not a JSON document: {error}", "check the file is JSON") from None
+
+
+def read_case(path: Path) -> dict:
+    """The case document: mediawiki-config's settings per realm, and the wikis."""
+    case = read_json_document(path)
     if not isinstance(case, dict) or not isinstance(case.get("realms"), dict) or not case["realms"]:
         raise _case_error(str(path), "the case document has no `realms` object", "see the README: Migrating")
     return case
@@ -167,7 +172,7 @@ def _write_overrides(realm: str, keys_by_setting: dict[str, dict[str, Any]], fil
 
 
 def existing_config(root: Path) -> list[str]:
-    return [name for name in CONFIG_PATHS if (root / name).exists() or (root / name).is_symlink()]
+    return [name for name in CASE_PATHS if (root / name).exists() or (root / name).is_symlink()]
 
 
 def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
@@ -192,7 +197,7 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
                     shutil.rmtree(target)
                 else:
                     target.unlink()
-            for name in CONFIG_PATHS:
+            for name in CASE_PATHS:
                 if (staging / name).exists():
                     os.rename(staging / name, root / name)
         finally:

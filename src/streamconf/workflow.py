@@ -173,8 +173,9 @@ class LogEntry:
 
 
 def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
-    """The commits that changed the stream's effective config (on `wiki`, or on any wiki), oldest
-    first. Commits whose config does not validate are passed over."""
+    """The commits that changed the stream's (or the instrument's) effective config (on `wiki`, or
+    on any wiki), oldest first. Commits whose config does not validate are passed over. Whether an
+    instrument was active when a commit removed it is judged at the commit's time."""
     from .git import repository
 
     checkout = repository.require_checkout(root)
@@ -185,7 +186,7 @@ def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> 
         if config is None:
             continue
         name = realm or config.root_realm
-        changes = [(change, wikis) for change, wikis in diff_configs(previous, config).sorted()
+        changes = [(change, wikis) for change, wikis in diff_configs(previous, config, commit.committed_datetime).sorted()
                    if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
         if changes:
             entries.append(LogEntry(repository.revision(commit), changes))
@@ -204,12 +205,17 @@ class ExplainReport:
 
 
 def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix: tuple,
-                   blame: bool) -> ExplainReport:
+                   blame: bool, at: datetime | None = None) -> ExplainReport | InstrumentReport:
+    """explain's report; for a name that is an instrument of the realm (and no SETTING is asked),
+    the instrument's entry on the wiki at `at` (default now)."""
     from .explain import Explainer
 
     config, _ = load_config(root)
     realm = realm or config.root_realm
     select(config, [realm], [wiki])
+    instrument = config.instruments.get(realm, {}).get(stream)
+    if instrument is not None and not prefix:
+        return explain_instrument(root, config, realm, wiki, instrument, at or timestamps.now(), blame)
     explainer = Explainer(config, realm, wiki)
     try:
         key, explanations = explainer.explain(stream, prefix)
@@ -225,6 +231,31 @@ def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix
             for source in explanation.setters + [source for source, _ in explanation.shadowed]:
                 source.revision = repository.blame(checkout, source.location.file, source.location.line)
     return ExplainReport(realm, wiki, stream, key, explanations, blame)
+
+
+@dataclass
+class InstrumentReport:
+    realm: str
+    wiki: str
+    name: str
+    at: datetime
+    explanations: list  # instruments.explain.Explanation
+    blamed: bool  # each setter carries the revision that last changed its line
+
+
+def explain_instrument(root: Path, config: Config, realm: str, wiki: str, instrument, at: datetime,
+                       blame: bool) -> InstrumentReport:
+    from .instruments.explain import explain
+
+    explanations = explain(config, realm, wiki, instrument, at)
+    if blame:
+        from .git import repository
+
+        checkout = repository.require_checkout(root)
+        for explanation in explanations:
+            for setter in explanation.setters:
+                setter.revision = repository.blame(checkout, setter.location.file, setter.location.line)
+    return InstrumentReport(realm, wiki, instrument.name, at, explanations, blame)
 
 
 def code_docs() -> list[tuple[Code, str]]:

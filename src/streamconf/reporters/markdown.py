@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..diff import ChangeSet
 from ..wikisets import describe_wikis
-from .text import describe
+from .text import HEADING_SUFFIX, describe
 
 if TYPE_CHECKING:
     from ..codes import Code
@@ -21,7 +21,7 @@ def diff(changes: ChangeSet, title: str) -> str:
         lines += [f"**{len(breaking)} breaking change{'s' if len(breaking) > 1 else ''}** for consumers.", ""]
     lines += ["| realm | stream | change | wikis | |", "| --- | --- | --- | --- | --- |"]
     for change, wikis in changes.sorted():
-        stream = change.stream if change.section == "streamconfigs" else f"{change.stream} (EventLogging)"
+        stream = change.stream + HEADING_SUFFIX[change.section]
         mark = f"⚠️ breaking: {change.breaking}" if change.breaking else ""
         cells = [change.realm, f"`{stream}`", describe(change).replace("|", "\\|"),
                  describe_wikis(wikis, changes.realms.get(change.realm), change.realm), mark]

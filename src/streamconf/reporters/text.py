@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterable, TextIO
 
 from ..diagnostics import ERROR, NOTICE, Diagnostic
 from ..diff import ABSENT, Change, ChangeSet, show_value
+from ..instruments.timestamps import format_instant
 from ..values import show
 from ..wikisets import describe_wikis
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
     from ..instruments.schedule import Scheduled
     from ..publish import Plan
-    from ..workflow import CompileResult, ExplainReport, LogEntry
+    from ..instruments.explain import Setter
+    from ..workflow import CompileResult, ExplainReport, InstrumentReport, LogEntry
 
 Row = tuple[str, str]  # (style, line); style is '', 'realm', 'stream', 'breaking' or 'shadow'
 STYLES = {"realm": "bold", "stream": "bold cyan", "breaking": "red", "shadow": "yellow"}
@@ -83,12 +85,19 @@ def rules(codes: Iterable[Code]) -> str:
     return "".join(f"{code.id}  {code.severity:<7}  {code.name:<29} {code.summary}\n" for code in codes)
 
 
+WHOLE = {"streamconfigs": ("stream", "stream added", "stream removed"),
+         "eventlogging": ("embedded config", "embedded by EventLogging", "dropped from EventLogging"),
+         "instruments": ("instrument", "instrument added", "instrument removed")}
+HEADING_SUFFIX = {"streamconfigs": "", "eventlogging": " (EventLogging)", "instruments": " (instrument)"}
+
+
 def describe(change: Change) -> str:
-    what = ".".join(change.path) if change.path else ("stream" if change.section == "streamconfigs" else "embedded config")
+    whole, added, removed = WHOLE[change.section]
+    what = ".".join(change.path) if change.path else whole
     if change.old is ABSENT:
-        return f"{what} added" if change.path else ("stream added" if change.section == "streamconfigs" else "embedded by EventLogging")
+        return f"{what} added" if change.path else added
     if change.new is ABSENT:
-        return f"{what} removed" if change.path else change.breaking
+        return f"{what} removed" if change.path else removed
     return f"{what}: {show_value(change.old)} → {show_value(change.new)}"
 
 
@@ -103,7 +112,7 @@ def diff_rows(changes: ChangeSet) -> list[Row]:
             rows.append(("realm", change.realm))
         heading = (change.realm, change.section, change.stream)
         if heading != current:
-            rows.append(("stream", "  " + change.stream + (" (EventLogging)" if change.section == "eventlogging" else "")))
+            rows.append(("stream", "  " + change.stream + HEADING_SUFFIX[change.section]))
             current = heading
         where = describe_wikis(wikis, changes.realms.get(change.realm), change.realm)
         line = f"    {describe(change)}   on {where}"
@@ -128,7 +137,6 @@ def log_rows(entries: list[LogEntry], stream: str, wiki: str | None) -> list[Row
 
 def schedule_rows(config: Config, at: datetime, coming: list[Scheduled]) -> list[Row]:
     from ..instruments.schedule import rate_groups
-    from ..instruments.timestamps import format_instant
 
     until = format_instant(coming[0].change.at) if coming else None
     rows = [("", f"at {format_instant(at)}: " + (f"{len(coming)} coming, recompile at {until}" if coming else "nothing is coming"))]
@@ -156,11 +164,20 @@ def explain_rows(report: ExplainReport) -> list[Row]:
     return rows
 
 
-def _blamed(report: ExplainReport, source: Source) -> str:
+def _blamed(report: ExplainReport | InstrumentReport, source: Source | Setter) -> str:
     if not report.blamed:
         return ""
     revision = source.revision
     return f" — {revision.short} {revision.author}, {revision.date}" if revision else " — not committed yet"
+
+
+def instrument_explain_rows(report: InstrumentReport) -> list[Row]:
+    rows = [("realm", f"{report.wiki} › {report.name} ({report.realm}, instrument, at {format_instant(report.at)})")]
+    for explanation in report.explanations:
+        rows.append(("stream", f"  {explanation.name} = {show(explanation.value)}"))
+        rows += [("", f"    {note}") for note in explanation.notes]
+        rows += [("", f"    set by {setter.what} at {setter.location}" + _blamed(report, setter)) for setter in explanation.setters]
+    return rows
 
 
 def published(plan: Plan, dry_run: bool, rolled_back: bool = False) -> str:
