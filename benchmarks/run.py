@@ -44,7 +44,9 @@ TARGETS = {
     "compile, after a one-line edit": (None, None),
     "diff, two commits": (2.0, 20.0),
     "show one wiki": (None, None),
+    "show one wiki's instruments": (None, None),
 }
+AT = ["--at", "2026-12-01T00:00:00Z"]  # the synthetic instruments are placed around this instant
 MEMORY_TARGET_MB = (200, 1024)
 
 
@@ -89,9 +91,10 @@ def edit(repo: Path) -> None:
 
 
 def bundles_digest(out: Path) -> str:
+    """The digest of the stream bundles (the instruments' files are checked by the tests)."""
     digest = hashlib.sha256()
     for path in sorted(out.rglob("*.json")):
-        if path.name != "manifest.json":
+        if path.name not in ("manifest.json", "instruments.json"):
             digest.update(str(path.relative_to(out)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -104,19 +107,20 @@ def measure(name: str, repo: Path, runs: int) -> tuple[dict[str, tuple[float, fl
     digest = ""
     for attempt in range(runs):
         results["--help"].append(run([exe, "--help"], repo))
-        results["validate"].append(run([exe, "validate", "--root", "."], repo))
+        results["validate"].append(run([exe, "validate", "--root", ".", *AT], repo))
         # Cold: a directory never used before. (Deleting a build just before re-creating it costs
         # this machine's disk, mounted with `discard`, another half second of block reuse.)
         shutil.rmtree(out, ignore_errors=True)
         out = repo / f"out-{attempt}"
-        results["compile, cold"].append(run([exe, "compile", "--root", ".", "--out", out.name], repo))
+        results["compile, cold"].append(run([exe, "compile", "--root", ".", "--out", out.name, *AT], repo))
         digest = digest or bundles_digest(out)
-        results["compile, nothing changed"].append(run([exe, "compile", "--root", ".", "--out", out.name], repo))
+        results["compile, nothing changed"].append(run([exe, "compile", "--root", ".", "--out", out.name, *AT], repo))
         edit(repo)
-        results["compile, after a one-line edit"].append(run([exe, "compile", "--root", ".", "--out", out.name], repo))
+        results["compile, after a one-line edit"].append(run([exe, "compile", "--root", ".", "--out", out.name, *AT], repo))
         git(repo, "checkout", "-q", "--", ".")
         results["diff, two commits"].append(run([exe, "diff", "HEAD~1", "HEAD", "--root", ".", "--format", "json"], repo))
         results["show one wiki"].append(run([exe, "show", wiki, "--root", "."], repo))
+        results["show one wiki's instruments"].append(run([exe, "show", wiki, "--instruments", "--root", ".", *AT], repo))
         print(f"  {name}: run done", flush=True)
     summary = {key: (statistics.median(w for w, _ in runs_), max(m for _, m in runs_)) for key, runs_ in results.items()}
     return summary, digest

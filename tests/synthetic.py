@@ -35,10 +35,14 @@ class Size:
     override_keys: int
     eventlogging_names: int
     tag_key_share: float = 0.2  # of override keys, the share that names a tag rather than a wiki
+    instruments: int = 0
 
 
-WIKIMEDIA = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90)
-TEN_TIMES = Size(streams=2500, patterns=200, wikis=11000, beta_wikis=500, tags=450, override_keys=600, eventlogging_names=900)
+# Instruments: 200 at both sizes (Wikimedia runs a few dozen; 200 is the target the compile must hold).
+WIKIMEDIA = Size(streams=250, patterns=20, wikis=1100, beta_wikis=50, tags=45, override_keys=60, eventlogging_names=90,
+                 instruments=200)
+TEN_TIMES = Size(streams=2500, patterns=200, wikis=11000, beta_wikis=500, tags=450, override_keys=600, eventlogging_names=900,
+                 instruments=200)
 SMALL = Size(streams=60, patterns=5, wikis=300, beta_wikis=10, tags=12, override_keys=20, eventlogging_names=25)
 
 
@@ -102,12 +106,69 @@ def generate(root: Path, size: Size, seed: int = 1) -> Path:
     for realm, keys in (("production", production), ("beta", beta)):
         for start in range(0, len(keys), 6):
             files[f"overrides/{realm}/overrides_{start // 6:03d}.yaml"] = _dump(dict(keys[start:start + 6]))
+    if size.instruments:
+        tags_of = {**wikis, **{wiki: [tag for tag, listed in members.items() if wiki in listed] + wikis[wiki] for wiki in wikis}}
+        replaced = _replaced_wikis(production, tags_of) | _replaced_wikis(beta, beta_wikis)
+        files.update(_instruments(random.Random(seed + 1), size.instruments, names, tags_of, replaced))
 
     for relative, text in files.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, "utf-8")
     return root
+
+
+def _replaced_wikis(keys: list[tuple[str, dict]], tags_of: dict[str, list[str]]) -> set[str]:
+    """The wikis whose streams a plain key replaces: they lack most streams."""
+    plain = {key for key, value in keys if not key.startswith("+") and "streams" in value}
+    return {wiki for wiki, tags in tags_of.items() if wiki in plain or plain.intersection(tags)}
+
+
+INSTRUMENT_ATTRIBUTES = ["page_id", "page_title", "page_namespace_id", "performer_is_logged_in", "performer_session_id",
+                         "mediawiki_skin", "mediawiki_database", "agent_client_platform_family"]
+
+
+def _instruments(rng: random.Random, count: int, names: list[str], tags_of: dict[str, list[str]],
+                 replaced: set[str]) -> dict[str, str]:
+    """Instruments of 17 teams around 2026-12-01: some ended, most running, some to come. Rates go
+    to wikis and tags whose streams no plain key replaces, each wiki under one rate."""
+    from datetime import datetime, timedelta, timezone
+
+    at = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    usable = sorted(wiki for wiki in tags_of if wiki not in replaced)
+    members: dict[str, set[str]] = {}
+    for wiki, tags in tags_of.items():
+        for tag in tags:
+            members.setdefault(tag, set()).add(wiki)
+    clean_tags = sorted(tag for tag, listed in members.items() if not listed & replaced and 1 < len(listed) <= 60)
+    files: dict[str, dict] = {}
+    for index in range(count):
+        stream = rng.randrange(len(names))
+        start = at + timedelta(days=rng.randint(-200, 60), hours=rng.randint(0, 23))
+        taken: set[str] = set()
+        rates: dict[str, list[str]] = {}
+        for rate in rng.sample(["0.001", "0.01", "0.1", "0.5", "1"], rng.randint(1, 3)):
+            if clean_tags and rng.random() < 0.3:
+                tag = rng.choice(clean_tags)
+                if not members[tag] & taken:
+                    rates[rate] = [tag]
+                    taken |= members[tag]
+                    continue
+            listed = [wiki for wiki in rng.sample(usable, min(len(usable), rng.randint(1, 6))) if wiki not in taken]
+            if listed:
+                rates[rate] = listed
+                taken.update(listed)
+        spec = {
+            "description": f"Synthetic instrument {index}.", "owner": f"team-{index % 17}",
+            "task": f"https://phabricator.wikimedia.org/T{500000 + index}",
+            "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": (start + timedelta(days=rng.randint(20, 300))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "stream_name": names[stream], "schema_title": f"analytics/team{stream % 17}/event_{stream}",
+            "contextual_attributes": rng.sample(INSTRUMENT_ATTRIBUTES, rng.randint(1, 4)),
+            "sample": {"unit": rng.choice(["pageview", "session"]), "rate": {"default": "0", **rates}},
+        }
+        files.setdefault(f"instruments/team{index % 17}/instruments_{index // 170:02d}.yaml", {})[f"team{index % 17}-instrument-{index}"] = spec
+    return {file: _dump(instruments) for file, instruments in files.items()}
 
 
 def _tags(rng: random.Random, wikis: list[str], count: int) -> tuple[list[str], list[str], list[str], dict[str, list[str]]]:

@@ -355,3 +355,13 @@ def test_service_body_corners(repo: Path, run):
     (beta,) = read_json(build / "beta/instruments.json")
     assert beta["sample_rate"] == {"default": "0", "0.50": [], "1": []}, "names beta does not know expand to no wiki"
     assert read_json(build / "production/officewiki/instruments.json")["web-scroll-depth"]["sample"] == {"rate": 0.5, "unit": "session"}
+
+
+def test_the_fast_schema_check_agrees_for_fields_named_like_schema_keywords(instrumented: Path):
+    """`description` is a field of an instrument and a keyword of JSON Schema: the fast check,
+    compiled from the schemas, must read it as the field (it once dropped it and refused it)."""
+    from streamconf.load import read_sources
+    from streamconf.validate import is_valid
+
+    document = read_sources(instrumented).documents["instruments/web/scroll.yaml"]
+    assert "description" in document.value["web-scroll-depth"] and is_valid(document.value, "instruments")

@@ -41,10 +41,17 @@ def validators() -> dict[str, Any]:
 _ANNOTATIONS = {"$schema", "$id", "title", "description"}
 
 
-def inline_refs(node: Any) -> Any:
-    """A schema with every `$ref` to a sibling file replaced by that file's schema."""
+_NAMED = {"properties", "patternProperties"}  # maps whose keys are property names, never keywords
+
+
+def inline_refs(node: Any, names: bool = False) -> Any:
+    """A schema with every `$ref` to a sibling file replaced by that file's schema. Under
+    `properties`, a key such as `description` names a property and is kept."""
+    if isinstance(node, dict) and names:
+        return {key: inline_refs(value) for key, value in node.items()}
     if isinstance(node, dict):
-        rest = {key: inline_refs(value) for key, value in node.items() if key not in _ANNOTATIONS and key != "$ref"}
+        rest = {key: inline_refs(value, key in _NAMED) for key, value in node.items()
+                if key not in _ANNOTATIONS and key != "$ref"}
         if "$ref" not in node:
             return rest
         target = inline_refs(schemas()[node["$ref"]])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import weakref
 from datetime import timedelta
+from functools import cached_property
 from typing import Iterator
 
 from ..diagnostics import ConfigError, did_you_mean
@@ -40,21 +41,33 @@ class RealmInstruments:
         self.class_of = {wiki: wiki_class for wiki_class in view.compiler.classes() for wiki in wiki_class.wikis}
         self.streams: dict[tuple[int, str], dict | None] = {}
 
-    def sampled_wikis(self, name: str) -> list[str]:
-        """The wikis where the instrument's rate is above 0."""
-        entry = self.entries[name]
-        listed = first_rates(entry)
-        default = entry["sample_rate"].get(DEFAULT)
-        return [wiki for wiki in self.class_of if sample_rate(listed.get(wiki, default)) > 0]
+    @cached_property
+    def sampled(self) -> dict[str, dict[int, list[str]]]:
+        """name -> the wikis where the instrument's rate is above 0, by the id of their class."""
+        sampled = {}
+        for name, entry in self.entries.items():
+            rates = {key: sample_rate(key) for key in entry["sample_rate"]}
+            listed = first_rates(entry)
+            if sample_rate(entry["sample_rate"].get(DEFAULT)) > 0:
+                wikis = [wiki for wiki in self.class_of if rates.get(listed.get(wiki), 1) > 0]
+            else:
+                wikis = [wiki for wiki, key in listed.items() if rates[key] > 0 and wiki in self.class_of]
+            by_class: dict[int, list[str]] = {}
+            for wiki in wikis:
+                by_class.setdefault(id(self.class_of[wiki]), []).append(wiki)
+            sampled[name] = by_class
+        return sampled
 
     def stream_config(self, wiki: str, stream: str) -> dict | None:
         """The stream's config on the wiki (its own key or the first matching pattern), or None."""
         wiki_class = self.class_of[wiki]
         key = (id(wiki_class), stream)
         if key not in self.streams:
-            body = self.view.compiler.api_body(wiki_class)
-            found = stream if stream in body.configs else self.view.compiler.first_match(body.patterns, stream)
-            self.streams[key] = None if found is None else body.configs[found]
+            compiler = self.view.compiler  # renders this one stream, not the wiki's whole body
+            entries, patterns = compiler.stream_entries(compiler.setting(wiki_class, "streams"))
+            found = stream if stream in entries else compiler.first_match(patterns, stream)
+            self.streams[key] = None if found is None else \
+                compiler.stream_config(found, entries[found], compiler.setting(wiki_class, "stream_defaults"))[0]
         return self.streams[key]
 
 
@@ -85,10 +98,10 @@ def _stream_problems(context: Context, check, hint: str) -> Iterator[Finding]:
         for name, instrument in realm.instruments.items():
             stream = instrument.fields["stream_name"]
             problems: dict[str, set[str]] = {}
-            for wiki in realm.sampled_wikis(name):
-                problem = check(realm.stream_config(wiki, stream), instrument)
+            for wikis in realm.sampled[name].values():  # a class of wikis has one config per stream
+                problem = check(realm.stream_config(wikis[0], stream), instrument)
                 if problem:
-                    problems.setdefault(problem, set()).add(wiki)
+                    problems.setdefault(problem, set()).update(wikis)
             for problem, wikis in sorted(problems.items()):
                 yield Finding(instrument.location("stream_name"), f"instrument {name!r}: {problem} on "
                               f"{context.wikis(wikis, realm.view.name)}, where its rate is above 0",
