@@ -29,8 +29,11 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	STREAMCONF_FUZZ_SECONDS=$${STREAMCONF_FUZZ_SECONDS:-600} $(BIN)/pytest tests/test_fuzz.py -k time_budget -p no:cacheprovider
 
-# Time the installed program on synthetic repositories; writes docs/benchmarks.md.
+# Time the installed program on synthetic repositories, and load `serve` beside nginx (wrk and
+# nginx from Debian, installed here when missing); writes docs/benchmarks.md.
 bench: $(STAMP)
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; }
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/run.py
 

@@ -28,6 +28,8 @@ sys.path.insert(0, str(PROJECT / "tests"))
 
 from synthetic import TEN_TIMES, WIKIMEDIA, Size, generate  # noqa: E402
 
+import serve as serve_bench  # noqa: E402  (benchmarks/serve.py)
+
 EXECUTABLE = Path(sys.executable).parent / "streamconf"
 WORK = PROJECT / "benchmarks" / "work"
 REPORT = PROJECT / "docs" / "benchmarks.md"
@@ -94,7 +96,7 @@ def bundles_digest(out: Path) -> str:
     """The digest of the stream bundles (the instruments' files are checked by the tests)."""
     digest = hashlib.sha256()
     for path in sorted(out.rglob("*.json")):
-        if path.name not in ("manifest.json", "instruments.json"):
+        if path.name not in ("manifest.json", "instruments.json", "serving.json"):
             digest.update(str(path.relative_to(out)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -171,6 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="wikimedia,ten-times")
+    parser.add_argument("--skip-serve", action="store_true", help="Leave out the `serve` load test (benchmarks/serve.py).")
     args = parser.parse_args()
     sizes = {"wikimedia": (WIKIMEDIA, args.runs + 2), "ten-times": (TEN_TIMES, args.runs)}
     expected = json.loads(HASHES.read_text())
@@ -189,6 +192,8 @@ def main() -> None:
             f"{table(results)}\n{END}")
     REPORT.write_text(report.split(START)[0] + body + report.split(END, 1)[1])
     print(table(results))
+    if not args.skip_serve:
+        serve_bench.write_report(REPORT, machine())
     if problems:
         raise SystemExit("\n".join(problems))
     print("bundles identical to benchmarks/outputs.json")

@@ -12,6 +12,7 @@ the answer.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -116,6 +117,7 @@ class Service:
         self.source, self.host_realm, self.poll_seconds = source, host_realm, poll_seconds
         self.version = version(source)
         self.release = load(source, host_realm)
+        gc.freeze()  # a release is never garbage: the collector need not walk its objects again
         self.cache: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
         self.metrics = Metrics(self.release.name)
         self.watcher: asyncio.Task | None = None
@@ -138,6 +140,7 @@ class Service:
                 continue
             self.release, self.version, failed = release, seen, None
             self.cache = OrderedDict()
+            gc.freeze()
             self.metrics.serving(release.name)
             LOG.info("serving release %s", release.name)
 

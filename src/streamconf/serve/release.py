@@ -87,45 +87,57 @@ def _read_file(descriptor: int, path: str) -> bytes:
 def _read(descriptor: int, directory: Path, release_id: str | None, host_realm: str | None) -> Release:
     try:
         manifest_data = _read_file(descriptor, MANIFEST)
-        manifest = json.loads(manifest_data)
-        listed = manifest["files"]
-        files = {path: _verified(descriptor, path, digest) for path, digest in listed.items()}
+        listed = json.loads(manifest_data)["files"]
+        kept = _verified_files(descriptor, listed)
     except ReleaseError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ReleaseError(f"{directory} is not a complete build: {error}") from None
     name = release_id or "sha256:" + hashlib.sha256(manifest_data).hexdigest()[:16]
-    serving = {path.split("/")[0]: json.loads(data) for path, data in files.items() if path.endswith("/" + SERVING)}
+    serving = {realm: json.loads(kept[digest]) for (realm, file), digest in _realm_files(listed).items() if file == SERVING}
     release = Release(name, {})
     bodies: dict[tuple[str, tuple[str, ...]], Body] = {}
-    for path, data in files.items():
+    configs: dict[bytes, dict] = {}  # one config object for each distinct config, shared by the bodies
+    for path, digest in listed.items():
         parts = path.split("/")
         if len(parts) == 3 and parts[2] == STREAMCONFIGS:
             realm, wiki = parts[0], parts[1]
             explicit = tuple(serving.get(realm, {}).get("explicit_topics", {}).get(wiki, ()))
-            cache_key = (listed[path], explicit)
-            if cache_key not in bodies:
-                bodies[cache_key] = _body(data, listed[path], set(explicit))
-            release.wikis[realm, wiki] = bodies[cache_key]
-        elif len(parts) == 2 and parts[1] != SERVING:
-            release.files[path] = (data, listed[path])
+            if (digest, explicit) not in bodies:
+                bodies[digest, explicit] = _body(kept[digest], digest, set(explicit), configs)
+            release.wikis[realm, wiki] = bodies[digest, explicit]
+    release.files = {f"{realm}/{file}": (kept[digest], digest) for (realm, file), digest in _realm_files(listed).items()
+                     if file != SERVING}
     release.hosts = _hosts(serving, host_realm)
     return release
 
 
-def _verified(descriptor: int, path: str, digest: str) -> bytes:
-    if path.startswith("/") or ".." in path.split("/"):
-        raise ReleaseError(f"the manifest lists {path!r}, which is outside the build")
-    data = _read_file(descriptor, path)
-    if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
-        raise ReleaseError(f"{path} does not match the manifest: the build was modified or is partial")
-    return data
+def _realm_files(listed: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(realm, file name) -> digest of the files beside a realm's wikis (serving.json, instruments.json)."""
+    return {tuple(path.split("/")): digest for path, digest in listed.items() if path.count("/") == 1}
 
 
-def _body(data: bytes, digest: str, explicit: set[str]) -> Body:
-    document = json.loads(data)
-    streams = {key: Stream(key, config, render.serialize_value(config), key not in explicit)
-               for key, config in document["streams"].items()}
+def _verified_files(descriptor: int, listed: dict[str, str]) -> dict[str, bytes]:
+    """Reads and verifies every listed file; keeps one copy of each content the server answers
+    from (EventLogging's maps are verified, not kept)."""
+    kept: dict[str, bytes] = {}
+    for path, digest in listed.items():
+        if path.startswith("/") or ".." in path.split("/"):
+            raise ReleaseError(f"the manifest lists {path!r}, which is outside the build")
+        data = _read_file(descriptor, path)
+        if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
+            raise ReleaseError(f"{path} does not match the manifest: the build was modified or is partial")
+        if digest not in kept and (path.endswith("/" + STREAMCONFIGS) or path.count("/") == 1):
+            kept[digest] = data
+    return kept
+
+
+def _body(data: bytes, digest: str, explicit: set[str], configs: dict[bytes, dict]) -> Body:
+    streams = {}
+    for key, config in json.loads(data)["streams"].items():
+        fragment = render.serialize_value(config)
+        config = configs.setdefault(fragment, config)
+        streams[key] = Stream(key, config, fragment, key not in explicit)
     return Body(data, digest, streams)
 
 
