@@ -139,13 +139,14 @@ def test_internal_errors_are_reported_without_traceback(repo: Path, run, monkeyp
 def test_every_command_has_help_with_an_example(run):
     from streamconf.cli import cli
 
-    assert sorted(cli.commands) == ["compile", "diff", "explain", "import", "log", "publish", "rules", "schedule", "serve",
-                                    "show", "validate"]
-    for command in cli.commands:
-        result = run(command, "--help")
+    assert sorted(cli.commands) == ["compile", "completion", "diff", "explain", "import", "log", "new", "publish", "rules",
+                                    "schedule", "serve", "show", "validate"]
+    commands = [(name,) for name in cli.commands] + [("new", name) for name in cli.commands["new"].commands]
+    for command in commands:
+        result = run(*command, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.output, command
-        assert "--root" in result.output or command in ("publish", "rules", "serve"), command
+        assert "--root" in result.output or command[0] in ("publish", "rules", "serve", "completion", "new"), command
 
 
 def test_an_unknown_key_and_a_schema_error_in_one_file_are_both_reported(repo: Path, run):

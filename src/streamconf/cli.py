@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import click
 
@@ -46,10 +48,72 @@ def at_option(function):
                         help="The instant instruments are taken at, ISO 8601 with a time zone [default: now].")(function)
 
 
+LEVEL = "streamconf.level"  # in click's ctx.meta, which a command's context shares with the group's
+
+
+def _set_level(level: int):
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        from . import feedback
+
+        if value:
+            ctx.meta[LEVEL] = level
+            if ctx.parent is not None:  # a command's own option: its feedback is already shown
+                feedback.current().level = level
+    return callback
+
+
+def feedback_options() -> list[click.Option]:
+    """--quiet and --verbose, the same on the group and on every command."""
+    from .feedback import QUIET, VERBOSE
+
+    return [click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_level(QUIET),
+                         help="Print only the result and the findings: no progress, no summary line."),
+            click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, callback=_set_level(VERBOSE),
+                         help="Also print the time each stage of the work takes.")]
+
+
+def _completer(names: Callable[..., list[str]], *keys: str):
+    """A shell_complete function: names from the repository of --root (and of --realm, for wikis)."""
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        from .completion import starting_with
+
+        root = ctx.params.get("root") or Path(".")
+        given = [ctx.params.get(key) for key in keys]
+        extra = [value for values in given for value in ((values,) if isinstance(values, str) else values or ())]
+        return starting_with(incomplete, names(root, *extra))
+    return complete
+
+
+def _completers() -> dict[str, Callable]:
+    from . import completion
+
+    wikis = _completer(completion.wikis, "realm", "realms")
+    return {"wiki": wikis, "wikis": wikis, "stream": _completer(completion.streams), "realm": _completer(completion.realms),
+            "realms": _completer(completion.realms), "instrument": _completer(completion.instruments),
+            "ref": _completer(completion.refs), "base": _completer(completion.refs), "head": _completer(completion.refs)}
+
+
 class _Commands(click.Group):
-    """Turns every failure into a message and an exit code: no traceback reaches a user."""
+    """Turns every failure into a message and an exit code: no traceback reaches a user. Gives
+    every command --quiet and --verbose, and completion of its wikis, streams, realms and refs
+    (by parameter name) from the repository."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(cmd, name)
+        cmd.params.extend(feedback_options())
+        for param in cmd.params:
+            if param.name in _completers():
+                # click keeps a parameter's shell_complete function here; set by name, every
+                # command completes the same things the same way.
+                param._custom_shell_complete = _completers()[param.name]
 
     def invoke(self, ctx: click.Context):
+        from .feedback import NORMAL, Feedback, shown
+
+        with shown(Feedback(ctx.meta.get(LEVEL, NORMAL))):
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except UsageError as error:
@@ -85,6 +149,17 @@ def cli(debug: bool) -> None:
     """
 
 
+cli.params.extend(feedback_options())
+
+
+def status(line: str) -> None:
+    """A line that says how the work went (not its result): left out with --quiet."""
+    from .feedback import QUIET, current
+
+    if current().level > QUIET:
+        click.echo(line)
+
+
 @cli.command("import")
 @click.argument("case", type=click.Path(dir_okay=False, path_type=Path))
 @root_option
@@ -103,7 +178,7 @@ def import_command(case: Path, root: Path, force: bool) -> None:
     from .migrate import import_case, read_json_document
 
     files = (import_instruments if isinstance(read_json_document(case), list) else import_case)(case, root, force)
-    click.echo(f"wrote {len(files)} files under {root}")
+    status(f"wrote {len(files)} files under {root}")
 
 
 @cli.command("compile")
@@ -132,7 +207,7 @@ def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis
 
     result = compile_repository(root, out or root / "build", realms, wikis, force, ref, at)
     print_diagnostics(result.diagnostics)
-    click.echo(text.compiled(result))
+    status(text.compiled(result))
 
 
 @cli.command("validate")
@@ -167,7 +242,7 @@ def validate_command(root: Path, fmt: str, strict: bool, schema_repo: Path | Non
     if config is None or strict and warnings:
         sys.exit(EXIT_INVALID)
     if fmt == "text":
-        click.echo(text.valid(config, warnings, notices))
+        status(text.valid(config, warnings, notices))
 
 
 @cli.command("rules")
@@ -352,7 +427,121 @@ def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_r
     else:
         plan = publish.publish(paths[0], paths[1], keep, allow_dirty, dry_run)
     print_diagnostics(plan.warnings)
-    click.echo(text.published(plan, dry_run, rollback))
+    status(text.published(plan, dry_run, rollback))
+
+
+@cli.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion_command(shell: str) -> None:
+    """Print the shell's completion script: commands and options, and the wiki ids, stream names,
+    realms and git refs of the repository you are in.
+
+    \b
+    Example:
+      eval "$(streamconf completion bash)"                       # in ~/.bashrc
+      streamconf completion fish > ~/.config/fish/completions/streamconf.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)(cli, {}, "streamconf", "_STREAMCONF_COMPLETE").source()
+    click.echo(script)
+
+
+@cli.group("new", cls=_Commands)
+def new_group() -> None:
+    """Write a minimal, valid, commented file for a new stream or instrument (never over a file
+    that exists).
+
+    \b
+    Example:
+      streamconf new stream mediawiki.web_ui_scroll --schema-title analytics/mediawiki/web_ui_scroll
+      streamconf new instrument web-scroll-depth --owner web --stream mediawiki.web_ui_scroll
+    """
+
+
+def ask(value: str | None, option: str, question: str, choices: tuple[str, ...] = ()) -> str:
+    """An option's value, asked for when missing and someone is at the terminal."""
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"give {option}" + (f" (one of {', '.join(choices)})" if choices else ""))
+    return click.prompt(question, type=click.Choice(choices) if choices else str)
+
+
+@new_group.command("stream")
+@click.argument("name")
+@root_option
+@click.option("--schema-title", help="The schema of its events, e.g. analytics/mediawiki/web_ui_scroll.")
+@click.option("--service", help="The EventGate service its events go to (destination_event_service).")
+def new_stream_command(name: str, root: Path, schema_title: str | None, service: str | None) -> None:
+    """Declare a stream in streams/<first part of NAME>/<rest of NAME>.yaml. Asks for what is not
+    given, at a terminal.
+
+    \b
+    Example:
+      streamconf new stream mediawiki.web_ui_scroll --schema-title analytics/mediawiki/web_ui_scroll \\
+          --service eventgate-analytics-external
+    """
+    from . import scaffold
+
+    with _scaffolding():
+        settings = scaffold.repository_settings(root)
+        if name in scaffold.declared_streams(root):
+            raise scaffold.ScaffoldError(f"stream {name!r} is already declared in streams/")
+        scaffold.check_stream_name(name, settings.stream_name_pattern)
+        text = scaffold.stream_text(name, ask(schema_title, "--schema-title", "Schema title"),
+                                    ask(service, "--service", "Destination event service", settings.services))
+        _write_new(root, scaffold.stream_path(name), text)
+
+
+@new_group.command("instrument")
+@click.argument("name")
+@root_option
+@click.option("--owner", help="The team that owns it; the file goes to instruments/<owner>/.")
+@click.option("--stream", help="The stream its events go to, declared in streams/.")
+@click.option("--schema-title", help="[default: the stream's schema_title]")
+@click.option("--start", type=_Instant(), default=None, help="ISO 8601 with a time zone [default: tomorrow, 00:00 UTC].")
+@click.option("--end", type=_Instant(), default=None, help="[default: 30 days after the start]")
+def new_instrument_command(name: str, root: Path, owner: str | None, stream: str | None, schema_title: str | None,
+                           start, end) -> None:
+    """Declare a Test Kitchen instrument in instruments/<owner>/NAME.yaml, sampling nothing until
+    you give it rates. Asks for what is not given, at a terminal.
+
+    \b
+    Example:
+      streamconf new instrument web-scroll-depth --owner web --stream mediawiki.web_ui_scroll
+    """
+    from datetime import datetime, timezone
+
+    from . import scaffold
+
+    with _scaffolding():
+        owner = ask(owner, "--owner", "Owner (a team)")
+        scaffold.instrument_path(name, owner)
+        declared = scaffold.declared_streams(root)
+        stream = ask(stream, "--stream", "Stream", tuple(name for name in declared if not name.startswith("/")))
+        if not schema_title and type(declared.get(stream, {}).get("schema_title")) is str:
+            schema_title = declared[stream]["schema_title"]
+        new = scaffold.NewInstrument(name, owner, stream, ask(schema_title, "--schema-title", "Schema title"),
+                                     *scaffold.window(start, end, datetime.now(timezone.utc)))
+        _write_new(root, scaffold.instrument_path(name, owner), scaffold.instrument_text(new))
+
+
+@contextmanager
+def _scaffolding() -> Iterator[None]:
+    from .scaffold import ScaffoldError
+
+    try:
+        yield
+    except ScaffoldError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _write_new(root: Path, relative: str, text: str) -> None:
+    from . import scaffold
+
+    scaffold.write_new(root, relative, text)
+    status(f"wrote {relative}")
 
 
 @cli.command("serve")

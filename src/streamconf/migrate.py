@@ -18,6 +18,7 @@ from .editors import editor_files, with_modeline
 from .layout import CASE_PATHS, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
 from .load import plain_scalar
 from .resolve import SETTINGS, as_map
+from .scaffold import create
 
 MEDIAWIKI_SETTINGS = {
     "wgEventStreams": "streams",
@@ -202,23 +203,9 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
                     os.rename(staging / name, root / name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        editors = _write_absent(root, editor_files())
+        # a file already there may be the user's own, and stays
+        editors = [relative for relative, text in editor_files().items() if create(root, relative, text)]
     except OSError as error:
         raise fail("SC022", Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
                     "check the permissions of --root") from None
     return sorted(written) + editors
-
-
-def _write_absent(root: Path, files: dict[str, str]) -> list[str]:
-    """Write the files that do not exist yet; a file already there may be the user's own, and stays."""
-    written = []
-    for relative, text in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(target, "x", encoding="utf-8") as file:
-                file.write(text)
-        except FileExistsError:
-            continue
-        written.append(relative)
-    return written

@@ -1,0 +1,147 @@
+"""`streamconf new`: a minimal, valid, commented file for a new stream or instrument, where the
+repository's layout puts it, and never over a file that exists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .editors import with_modeline
+from .layout import file_kind
+from .load import plain_scalar, read_sources
+from .model import STREAM_NAME_PATTERN, RepositorySettings
+from .validate import validate
+
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./:-]*")
+_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off"}  # strings here, booleans to YAML 1.1 readers
+_FILE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+INSTRUMENT_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+INSTRUMENT_DAYS = 30
+
+
+class ScaffoldError(Exception):
+    """A new file that cannot be written as asked; the message says why and what to do."""
+
+
+def scalar(value: str) -> str:
+    """A string as YAML that reads back as that string (quoted unless plainly a string)."""
+    if _PLAIN.fullmatch(value) and plain_scalar(value) == value and value.lower() not in _YAML11_WORDS:
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def stream_path(name: str) -> str:
+    """streams/<first part of the name>/<the rest>.yaml: `mediawiki.page_change.v1` goes to
+    streams/mediawiki/page_change.v1.yaml; a name without a dot to streams/<name>.yaml."""
+    if not _FILE_PART.fullmatch(name):
+        raise ScaffoldError(f"stream name {name!r} cannot name a file: use letters, digits, `.`, `_` and `-`")
+    first, _, rest = name.partition(".")
+    return f"streams/{first}/{rest}.yaml" if rest else f"streams/{name}.yaml"
+
+
+def check_stream_name(name: str, pattern: str = STREAM_NAME_PATTERN) -> None:
+    if not re.fullmatch(pattern, name):
+        raise ScaffoldError(f"stream name {name!r} does not follow the naming convention ({pattern})")
+    stream_path(name)
+
+
+def stream_text(name: str, schema_title: str, service: str) -> str:
+    return with_modeline(stream_path(name), f"""\
+# Every setting here is served to MediaWiki as written (README: "A stream").
+{scalar(name)}:
+  # the schema of its events, as titled in the event schema repository
+  schema_title: {scalar(schema_title)}
+  # the EventGate service its events go to
+  destination_event_service: {scalar(service)}
+  # client-side sampling; without it every event is sent
+  # sample:
+  #   unit: session     # pageview, session or device
+  #   rate: 0.1         # the fraction sampled in, from 0 to 1
+""")
+
+
+def repository_settings(root: Path) -> RepositorySettings:
+    """streamconf.yaml's settings; the defaults while the repository does not validate."""
+    config, _ = validate(read_sources(root))
+    return config.repository if config else RepositorySettings()
+
+
+def declared_streams(root: Path) -> dict[str, dict]:
+    """The streams of streams/ (names and patterns) with their settings, as the files have them."""
+    declared: dict[str, dict] = {}
+    for file, document in read_sources(root).documents.items():
+        if file_kind(file) == "streams" and type(document.value) is dict:
+            declared.update((name, settings) for name, settings in document.value.items() if type(settings) is dict)
+    return declared
+
+
+@dataclass(frozen=True)
+class NewInstrument:
+    name: str
+    owner: str
+    stream_name: str
+    schema_title: str
+    start: datetime
+    end: datetime
+
+
+def instrument_path(name: str, owner: str) -> str:
+    """instruments/<owner>/<name>.yaml."""
+    if not INSTRUMENT_NAME.fullmatch(name) or name.isdigit():
+        raise ScaffoldError(f"instrument name {name!r} is not slug-like: use lowercase letters, digits and `-`, "
+                            "not only digits")
+    if not _FILE_PART.fullmatch(owner):
+        raise ScaffoldError(f"owner {owner!r} cannot name a folder: use letters, digits, `.`, `_` and `-`")
+    return f"instruments/{owner}/{name}.yaml"
+
+
+def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    """The instrument's window: from `start` (default: the start of the next day) for
+    INSTRUMENT_DAYS days, unless `end` is given."""
+    start = start or (now.astimezone(timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, end or start + timedelta(days=INSTRUMENT_DAYS) - timedelta(seconds=1)
+
+
+def instrument_text(new: NewInstrument) -> str:
+    def instant(moment: datetime) -> str:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return with_modeline(instrument_path(new.name, new.owner), f"""\
+# A Test Kitchen instrument (README: "Instruments"; docs/instruments.md has every rule).
+{new.name}:
+  # description: what it measures, and why
+  owner: {scalar(new.owner)}
+  # task: https://phabricator.wikimedia.org/T000000
+  start: {instant(new.start)}    # ISO 8601 with a time zone; both ends inclusive
+  end: {instant(new.end)}
+  # the stream its events go to, and that stream's schema_title
+  stream_name: {scalar(new.stream_name)}
+  schema_title: {scalar(new.schema_title)}
+  # what the Metrics Platform client fills in for its events
+  contextual_attributes: []
+  sample:
+    unit: session       # pageview or session
+    rate:
+      default: 0        # every wiki not listed below; 0 sends nothing until you set a rate
+      # 0.5: [enwiki, group0]   # a rate, and the wikis and tags that get it
+""")
+
+
+def create(root: Path, relative: str, text: str) -> bool:
+    """Write a file that does not exist yet; False, and nothing written, when it does."""
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        return False
+    return True
+
+
+def write_new(root: Path, relative: str, text: str) -> None:
+    if not create(root, relative, text):
+        raise ScaffoldError(f"{relative} already exists: `streamconf new` never overwrites a file; "
+                            "add the new entry to it by hand, or choose another name")

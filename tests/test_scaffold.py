@@ -1,0 +1,98 @@
+"""`streamconf new stream|instrument`: a minimal, valid, commented file in the right place, the
+values asked for at a terminal, and never a file overwritten."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+from pathlib import Path
+
+from conftest import EXECUTABLE, copy_project_config, run_installed, write_tree
+from streamconf.editors import MODELINE
+
+NEW_STREAM = ("new", "stream", "mediawiki.web_ui_scroll", "--schema-title", "analytics/mediawiki/client/metrics_event",
+              "--service", "eventgate-analytics-external")
+
+
+def test_a_new_stream_is_valid_and_in_its_place(tmp_path: Path):
+    root = copy_project_config(tmp_path / "repo")
+    result = run_installed(*NEW_STREAM, "--root", root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "wrote streams/mediawiki/web_ui_scroll.yaml\n"
+    text = (root / "streams/mediawiki/web_ui_scroll.yaml").read_text()
+    assert text.startswith(f"{MODELINE}../../schemas/stream-map.schema.json\n# ")
+    assert "mediawiki.web_ui_scroll:\n" in text and "  # sample:\n" in text
+    checked = run_installed("validate", "--root", root, "--strict")
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    shown = run_installed("show", "enwiki", "mediawiki.web_ui_scroll", "--root", root)
+    assert '"schema_title": "analytics/mediawiki/client/metrics_event"' in shown.stdout
+
+
+def test_new_never_overwrites_and_refuses_what_would_not_validate(tmp_path: Path, run):
+    root = copy_project_config(tmp_path / "repo")
+    assert run(*NEW_STREAM, "--root", root).exit_code == 0
+    before = (root / "streams/mediawiki/web_ui_scroll.yaml").read_bytes()
+    again = run(*NEW_STREAM, "--root", root)
+    assert again.exit_code == 1 and "stream 'mediawiki.web_ui_scroll' is already declared in streams/" in again.output
+    (root / "streams/mediawiki/web_ui_scroll.yaml").rename(root / "streams/mediawiki/elsewhere.yaml")
+    write_tree(root, {"streams/mediawiki/web_ui_scroll.yaml": "# my notes\n"})
+    taken = run("new", "stream", "mediawiki.web_ui_scroll2", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    assert taken.exit_code == 0
+    clash = run(*NEW_STREAM[:2], "mediawiki.web_ui_scroll.v2", *NEW_STREAM[3:], "--root", root)
+    assert clash.exit_code == 0, "another name, another file"
+    write_tree(root, {"streams/mediawiki/other.yaml": "# mine\n"})
+    refused = run("new", "stream", "mediawiki.other", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    assert refused.exit_code == 1 and "streams/mediawiki/other.yaml already exists" in refused.output
+    assert (root / "streams/mediawiki/other.yaml").read_text() == "# mine\n"
+    assert (root / "streams/mediawiki/elsewhere.yaml").read_bytes() == before
+    bad = run("new", "stream", "Media.Bad", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    assert bad.exit_code == 1 and "does not follow the naming convention" in bad.output
+    missing = run("new", "stream", "mediawiki.fine", "--root", root)
+    assert missing.exit_code == 2 and "give --schema-title" in missing.output
+
+
+def test_a_new_instrument_takes_its_stream_schema(tmp_path: Path, run):
+    root = copy_project_config(tmp_path / "repo")
+    result = run("new", "instrument", "web-scroll-depth", "--root", root, "--owner", "web", "--stream", "mediawiki.web_ui_actions",
+                 "--start", "2026-12-01T00:00:00Z")
+    assert result.exit_code == 0, result.output
+    text = (root / "instruments/web/web-scroll-depth.yaml").read_text()
+    assert text.startswith(f"{MODELINE}../../schemas/instruments.schema.json\n")
+    assert "  schema_title: analytics/mediawiki/client/metrics_event\n" in text
+    assert "  start: 2026-12-01T00:00:00Z" in text and "  end: 2026-12-30T23:59:59Z" in text
+    checked = run_installed("validate", "--root", root)
+    assert checked.returncode == 0, checked.stderr
+    shown = run_installed("compile", "--root", root, "--out", tmp_path / "out", "--at", "2026-12-10T00:00:00Z")
+    assert shown.returncode == 0, shown.stderr
+    assert '"web-scroll-depth"' in (tmp_path / "out/production/instruments.json").read_text()
+    assert run("new", "instrument", "Web_Scroll", "--root", root, "--owner", "web", "--stream", "x", "--schema-title", "y"
+               ).exit_code == 1
+
+
+def test_new_asks_at_a_terminal(tmp_path: Path):
+    """What is not given is asked for when a person is at the terminal (here: a pseudo-terminal)."""
+    root = copy_project_config(tmp_path / "repo")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([str(EXECUTABLE), "new", "stream", "mediawiki.asked", "--root", str(root)],
+                               stdin=terminal, stdout=terminal, stderr=terminal, env={**os.environ, "TERM": "dumb"})
+    os.close(terminal)
+    said = b""
+    for answer in (b"analytics/asked\n", b"eventgate-main\n"):
+        while b": " not in said.rsplit(b"\n", 1)[-1]:
+            said += os.read(controller, 1024)
+        os.write(controller, answer)
+        said += os.read(controller, 1024)
+    assert process.wait(timeout=60) == 0
+    assert b"Schema title:" in said and b"Destination event service (eventgate-main, " in said
+    text = (root / "streams/mediawiki/asked.yaml").read_text()
+    assert "schema_title: analytics/asked\n" in text and "destination_event_service: eventgate-main\n" in text
+
+
+def test_the_default_window_starts_tomorrow_and_lasts_thirty_days():
+    from datetime import datetime, timezone
+
+    from streamconf.scaffold import window
+
+    now = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+    assert [moment.isoformat() for moment in window(None, None, now)] == ["2026-12-02T00:00:00+00:00", "2026-12-31T23:59:59+00:00"]
