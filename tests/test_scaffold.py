@@ -54,10 +54,12 @@ def test_new_never_overwrites_and_refuses_what_would_not_validate(tmp_path: Path
 
 def test_a_new_instrument_takes_its_stream_schema(tmp_path: Path, run):
     root = copy_project_config(tmp_path / "repo")
-    result = run("new", "instrument", "web-scroll-depth", "--root", root, "--owner", "web", "--stream", "mediawiki.web_ui_actions",
+    taken = run("new", "instrument", "web-scroll-depth", "--root", root, "--owner", "web", "--stream", "mediawiki.web_ui_actions")
+    assert taken.exit_code == 1 and "instrument 'web-scroll-depth' is already declared in instruments/" in taken.output
+    result = run("new", "instrument", "web-scroll-speed", "--root", root, "--owner", "web", "--stream", "mediawiki.web_ui_actions",
                  "--start", "2026-12-01T00:00:00Z")
     assert result.exit_code == 0, result.output
-    text = (root / "instruments/web/web-scroll-depth.yaml").read_text()
+    text = (root / "instruments/web/web-scroll-speed.yaml").read_text()
     assert text.startswith(f"{MODELINE}../../schemas/instruments.schema.json\n")
     assert "  schema_title: analytics/mediawiki/client/metrics_event\n" in text
     assert "  start: 2026-12-01T00:00:00Z" in text and "  end: 2026-12-30T23:59:59Z" in text
@@ -65,7 +67,7 @@ def test_a_new_instrument_takes_its_stream_schema(tmp_path: Path, run):
     assert checked.returncode == 0, checked.stderr
     shown = run_installed("compile", "--root", root, "--out", tmp_path / "out", "--at", "2026-12-10T00:00:00Z")
     assert shown.returncode == 0, shown.stderr
-    assert '"web-scroll-depth"' in (tmp_path / "out/production/instruments.json").read_text()
+    assert '"web-scroll-speed"' in (tmp_path / "out/production/instruments.json").read_text()
     assert run("new", "instrument", "Web_Scroll", "--root", root, "--owner", "web", "--stream", "x", "--schema-title", "y"
                ).exit_code == 1
 

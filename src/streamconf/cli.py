@@ -455,7 +455,7 @@ def new_group() -> None:
     \b
     Example:
       streamconf new stream mediawiki.web_ui_scroll --schema-title analytics/mediawiki/web_ui_scroll
-      streamconf new instrument web-scroll-depth --owner web --stream mediawiki.web_ui_scroll
+      streamconf new instrument web-scroll-speed --owner web --stream mediawiki.web_ui_scroll
     """
 
 
@@ -486,7 +486,7 @@ def new_stream_command(name: str, root: Path, schema_title: str | None, service:
 
     with _scaffolding():
         settings = scaffold.repository_settings(root)
-        if name in scaffold.declared_streams(root):
+        if name in scaffold.declared(root, "streams"):
             raise scaffold.ScaffoldError(f"stream {name!r} is already declared in streams/")
         scaffold.check_stream_name(name, settings.stream_name_pattern)
         text = scaffold.stream_text(name, ask(schema_title, "--schema-title", "Schema title"),
@@ -509,7 +509,7 @@ def new_instrument_command(name: str, root: Path, owner: str | None, stream: str
 
     \b
     Example:
-      streamconf new instrument web-scroll-depth --owner web --stream mediawiki.web_ui_scroll
+      streamconf new instrument web-scroll-speed --owner web --stream mediawiki.web_ui_scroll
     """
     from datetime import datetime, timezone
 
@@ -518,7 +518,9 @@ def new_instrument_command(name: str, root: Path, owner: str | None, stream: str
     with _scaffolding():
         owner = ask(owner, "--owner", "Owner (a team)")
         scaffold.instrument_path(name, owner)
-        declared = scaffold.declared_streams(root)
+        if name in scaffold.declared(root, "instruments"):
+            raise scaffold.ScaffoldError(f"instrument {name!r} is already declared in instruments/")
+        declared = scaffold.declared(root, "streams")
         stream = ask(stream, "--stream", "Stream", tuple(name for name in declared if not name.startswith("/")))
         if not schema_title and type(declared.get(stream, {}).get("schema_title")) is str:
             schema_title = declared[stream]["schema_title"]

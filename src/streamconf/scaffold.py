@@ -68,13 +68,14 @@ def repository_settings(root: Path) -> RepositorySettings:
     return config.repository if config else RepositorySettings()
 
 
-def declared_streams(root: Path) -> dict[str, dict]:
-    """The streams of streams/ (names and patterns) with their settings, as the files have them."""
-    declared: dict[str, dict] = {}
+def declared(root: Path, kind: str) -> dict[str, dict]:
+    """The streams of streams/ (names and patterns), or the instruments of instruments/, with their
+    settings as the files have them."""
+    found: dict[str, dict] = {}
     for file, document in read_sources(root).documents.items():
-        if file_kind(file) == "streams" and type(document.value) is dict:
-            declared.update((name, settings) for name, settings in document.value.items() if type(settings) is dict)
-    return declared
+        if file_kind(file) == kind and type(document.value) is dict:
+            found.update((name, settings) for name, settings in document.value.items() if type(settings) is dict)
+    return found
 
 
 @dataclass(frozen=True)
