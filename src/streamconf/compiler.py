@@ -20,6 +20,7 @@ from .codes import diagnostic
 from .diagnostics import Diagnostic, Location
 from .instruments import schedule, timestamps
 from .domains import host_map
+from .feedback import stage
 from .instruments.compile import instrument_files
 from .manifest import Build
 from .model import Config
@@ -212,14 +213,16 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
         compiler = RealmCompiler(config, realm)
         selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
         explicit_topics: dict[str, list[str]] = {}
-        for wiki_class in compiler.classes(selected):
-            body = compiler.api_body(wiki_class)
-            embedded = compiler.eventlogging(wiki_class)[1]
-            for wiki in wiki_class.wikis:
-                build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = body.data
-                build.files[f"{realm}/{wiki}/{EVENTLOGGING}"] = embedded
-                if body.explicit_topics:
-                    explicit_topics[wiki] = body.explicit_topics
+        with stage(f"compiling {realm}", len(selected)) as advance:
+            for wiki_class in compiler.classes(selected):
+                body = compiler.api_body(wiki_class)
+                embedded = compiler.eventlogging(wiki_class)[1]
+                for wiki in wiki_class.wikis:
+                    build.files[f"{realm}/{wiki}/{STREAMCONFIGS}"] = body.data
+                    build.files[f"{realm}/{wiki}/{EVENTLOGGING}"] = embedded
+                    if body.explicit_topics:
+                        explicit_topics[wiki] = body.explicit_topics
+                advance(len(wiki_class.wikis))
         if config.declares_instruments:
             build.files.update(instrument_files(config, realm, selected, at))
         build.realms[realm] = sorted(selected)

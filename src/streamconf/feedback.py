@@ -36,6 +36,8 @@ class Feedback:
         started = time.perf_counter()
         progress = self._live() if self.bar else None
         task = progress.add_task(description, total=total) if progress else None
+        if progress:
+            progress.refresh()  # drawn at once, however short the stage
         try:
             yield (lambda units=1: progress.advance(task, units)) if progress else (lambda units=1: None)
         finally:

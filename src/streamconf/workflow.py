@@ -15,6 +15,7 @@ from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, d
 from .diff import ChangeSet, diff_configs
 from .emit import is_current, write_build
 from .explain import Explanation
+from .feedback import stage
 from .instruments import schedule, timestamps
 from .git.snapshot import Snapshot, require_directory, snapshot
 from .load import Sources, parse_files, read_sources
@@ -35,7 +36,10 @@ def check(root: Path, schema_repository: Path | None = None, at: datetime | None
     `at`, default now); the Config is None when there is an error."""
     from .lint import lint
 
-    config, diagnostics = validate(read_repository(root), partial=True)
+    with stage("reading files"):
+        sources = read_repository(root)
+    with stage("checking files"):
+        config, diagnostics = validate(sources, partial=True)
     broken = any(d.severity == ERROR for d in diagnostics)
     diagnostics = sorted(diagnostics + lint(config, root, schema_repository=schema_repository, only_local=broken, at=at),
                          key=sort_key)
@@ -81,7 +85,8 @@ def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, lis
     raises with every error."""
     from .lint import lint
 
-    config, diagnostics = validate(snapshot.sources)
+    with stage("checking files"):
+        config, diagnostics = validate(snapshot.sources)
     if config is not None:
         diagnostics = diagnostics + lint(config, root, (ERROR,))
     if config is None or any(d.severity == ERROR for d in diagnostics):
@@ -96,7 +101,8 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
     """Compile into `out`, unless it already holds what this compile would write. Instruments are
     compiled as they are at `at` (default: now); see schedule.build_holds for when a build made
     for an earlier instant still holds."""
-    state = snapshot(root, ref)
+    with stage("reading files"):
+        state = snapshot(root, ref)
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
     current = timestamps.now()
     if not force and not state.unreadable and \
@@ -105,7 +111,8 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
     config, diagnostics = config_of(state, root)
     select(config, realms, wikis)
     build = compile_config(config, realms or None, wikis or None, at or current)
-    write_build(build, out, source, GENERATOR)
+    with stage("writing the build"):
+        write_build(build, out, source, GENERATOR)
     return CompileResult(out, build, diagnostics + build.warnings)
 
 
@@ -118,8 +125,14 @@ def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[Cha
         checkout = repository.require_checkout(root)
         branch = repository.default_branch(checkout)
         base = repository.merge_base(checkout, branch).hexsha
-    before, after = snapshot(root, base), snapshot(root, head)
-    return diff_configs(config_of(before, root)[0], config_of(after, root)[0]), before.label, after.label
+    with stage("reading both sides", 2) as advance:
+        before = snapshot(root, base)
+        advance(1)
+        after = snapshot(root, head)
+        advance(1)
+    old, new = config_of(before, root)[0], config_of(after, root)[0]
+    with stage("comparing"):
+        return diff_configs(old, new), before.label, after.label
 
 
 def show_config(config: Config, realm: str, wiki: str, stream: str | None, eventlogging: bool) -> Value:
@@ -181,16 +194,19 @@ def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> 
     checkout = repository.require_checkout(root)
     previous = Config({}, {})
     entries = []
-    for commit in repository.history(checkout):
-        config, _ = validate(parse_files(*repository.files_at(checkout, commit)))
-        if config is None:
-            continue
-        name = realm or config.root_realm
-        changes = [(change, wikis) for change, wikis in diff_configs(previous, config, commit.committed_datetime).sorted()
-                   if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
-        if changes:
-            entries.append(LogEntry(repository.revision(commit), changes))
-        previous = config
+    commits = repository.history(checkout)
+    with stage("reading history", len(commits)) as advance:
+        for commit in commits:
+            advance(1)
+            config, _ = validate(parse_files(*repository.files_at(checkout, commit)))
+            if config is None:
+                continue
+            name = realm or config.root_realm
+            changed = diff_configs(previous, config, commit.committed_datetime).sorted()
+            changes = [(change, wikis) for change, wikis in changed if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
+            if changes:
+                entries.append(LogEntry(repository.revision(commit), changes))
+            previous = config
     return entries
 
 

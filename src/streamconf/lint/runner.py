@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..codes import diagnostic
 from ..diagnostics import ERROR, NOTICE, WARNING, Diagnostic, sort_key
+from ..feedback import stage
 from ..model import Config
 from .context import Context
 from .registry import RULES
@@ -23,15 +24,17 @@ def lint(config: Config, root: Path | None, severities: tuple[str, ...] = (ERROR
     context = Context(config, root, schema_repository, at)
     disabled_lines = _disabled_lines(config)
     found: dict[tuple, Diagnostic] = {}
-    for rule_ in RULES.values():
-        severity = config.repository.severity(rule_.id)
-        if severity not in severities or rule_.id in config.repository.disabled_rules or only_local and not rule_.local:
-            continue
-        for finding in rule_.check(context):
-            if rule_.id in disabled_lines.get((finding.location.file, finding.location.line), ()):
-                continue
-            found_ = diagnostic(rule_.id, finding.location, finding.message, finding.hint, finding.path, severity)
-            found.setdefault((found_.location, found_.code, found_.message), found_)
+    running = [(rule_, config.repository.severity(rule_.id)) for rule_ in RULES.values()]
+    running = [(rule_, severity) for rule_, severity in running if severity in severities
+               and rule_.id not in config.repository.disabled_rules and (rule_.local or not only_local)]
+    with stage("lint rules", len(running)) as advance:
+        for rule_, severity in running:
+            for finding in rule_.check(context):
+                if rule_.id in disabled_lines.get((finding.location.file, finding.location.line), ()):
+                    continue
+                found_ = diagnostic(rule_.id, finding.location, finding.message, finding.hint, finding.path, severity)
+                found.setdefault((found_.location, found_.code, found_.message), found_)
+            advance(1)
     return sorted(found.values(), key=sort_key)
 
 
