@@ -365,3 +365,32 @@ def test_instruments_are_the_configurator_s_body_per_realm(tmp_path: Path):
         again = httpx.get(f"{base}/production/api/v1/instruments", headers={"If-None-Match": by_host.headers["etag"]})
         assert again.status_code == 304
         assert httpx.get(f"{base}/beta/api/v1/instruments").status_code == 404
+
+
+# -- what the server reads -------------------------------------------------------------------------
+
+def test_parameters_are_read_as_php_fills_get_and_normalised_to_nfc():
+    from streamconf.serve.app import ApiError, parse_query
+
+    assert parse_query(b"streams=a+b&streams=c&x[]=1&action=streamconfigs") == {"streams": "c", "x": None,
+                                                                                "action": "streamconfigs"}
+    assert parse_query("streams=e\u0301".encode()) == {"streams": "\u00e9"}
+    assert parse_query(b"streams=%1Fa|b%1Fc") == {"streams": "\x1fa|b\x1fc"}  # the multi-value separator is allowed
+    with pytest.raises(ApiError):
+        parse_query(b"streams=%00")
+
+
+def test_a_build_that_does_not_match_its_manifest_is_refused(tmp_path: Path, published):
+    build = tmp_path / "build"
+    shutil.copytree(published[0], build)
+    assert release.load(build).wikis
+    (build / "production/dewiki/eventlogging.json").write_bytes(b"{}\n")
+    with pytest.raises(release.ReleaseError, match="does not match the manifest"):
+        release.load(build)
+    manifest = read_json(build / "manifest.json")
+    manifest["files"] = {"../outside.json": "sha256:0"}
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(release.ReleaseError, match="outside the build"):
+        release.load(build)
+    done = run_installed("serve", build)
+    assert done.returncode == 1 and "nothing to serve" in done.stderr and "Traceback" not in done.stderr

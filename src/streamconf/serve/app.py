@@ -92,15 +92,16 @@ def parse_query(raw: bytes) -> dict[str, str | None]:
 
 
 def _text(name: str, value: bytes) -> str:
+    """A parameter's text. C0 controls other than tab and line ends are refused, except U+001F
+    as the separator of a multi-value that starts with it."""
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError("badutf8", BAD_UTF8.format(name)) from None
-    if text.isascii():
-        if any(char < " " and char not in ALLOWED_CONTROLS for char in text.lstrip("\x1f")):
-            raise ApiError("badutf8", BAD_UTF8.format(name))
-        return text
-    return unicodedata.normalize("NFC", text)
+    checked = text.replace("\x1f", "") if text.startswith("\x1f") else text
+    if any(char < " " and char not in ALLOWED_CONTROLS for char in checked):
+        raise ApiError("badutf8", BAD_UTF8.format(name))
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def etag_matches(header: bytes, etag: bytes) -> bool:
