@@ -34,6 +34,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; }
+	$(PIP) starlette  # only to measure what a router would cost
 	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/run.py
 

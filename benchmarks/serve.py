@@ -202,9 +202,51 @@ def measure() -> dict[str, object]:
             results["serve, full bundle, publish during load"] = switch_under_load(base, work, dest, host, wiki)
         finally:
             stop(server)
+        results["framework"] = framework_cost(dest, host)
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def framework_cost(dest: Path, host: str, requests: int = 20_000) -> dict[str, float]:
+    """Microseconds per request of the application alone, called in-process (no network, no
+    server): streamconf's plain ASGI application, and the same answers behind a Starlette router."""
+    import asyncio
+
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from streamconf.serve.app import Service
+
+    service = Service(dest)
+
+    async def endpoint(request):
+        release = service.release
+        _, answer = service.route(release, request.scope)
+        return Response(answer.body, answer.status, headers={k.decode(): v.decode() for k, v in answer.headers})
+
+    routed = Starlette(routes=[Route("/w/api.php", endpoint), Route("/{realm}/{wiki}/w/api.php", endpoint),
+                               Route("/healthz", endpoint), Route("/metrics", endpoint)])
+    scope = {"type": "http", "method": "GET", "path": "/w/api.php", "raw_path": b"/w/api.php", "root_path": "",
+             "scheme": "http", "query_string": b"action=streamconfigs&format=json", "headers": [(b"host", host.encode())],
+             "http_version": "1.1", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1)}
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        pass
+
+    async def drive(app) -> float:
+        for _ in range(1000):  # warm
+            await app(dict(scope), receive, send)
+        started = time.perf_counter()
+        for _ in range(requests):
+            await app(dict(scope), receive, send)
+        return (time.perf_counter() - started) / requests * 1e6
+
+    return {"plain ASGI": asyncio.run(drive(service)), "Starlette": asyncio.run(drive(routed))}
 
 
 def largest_bundle(dest: Path) -> tuple[str, str]:
@@ -236,7 +278,10 @@ def report(results: dict[str, object]) -> str:
                   f"{', '.join(f'{delay:.1f}' for delay in delays)} s after its publish finished "
                   f"({len(delays)} of 3 seen).",
               f"Resident memory of the server (supervisor and {WORKERS} workers) after the loads: "
-              f"{results['memory MB']:.0f} MB (target ≤ {MEMORY_MB} MB)."]
+              f"{results['memory MB']:.0f} MB (target ≤ {MEMORY_MB} MB).", "",
+              "The application alone, called in-process for a whole bundle (no network): "
+              + ", ".join(f"{name} {micros:.1f} µs per request" for name, micros in results["framework"].items())
+              + ". The difference is what a router would add to every request."]
     return "\n".join(lines) + "\n"
 
 
