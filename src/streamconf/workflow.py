@@ -203,7 +203,8 @@ def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> 
                 continue
             name = realm or config.root_realm
             changed = diff_configs(previous, config, commit.committed_datetime).sorted()
-            changes = [(change, wikis) for change, wikis in changed if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
+            changes = [(change, wikis) for change, wikis in changed
+                       if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
             if changes:
                 entries.append(LogEntry(repository.revision(commit), changes))
             previous = config
