@@ -51,6 +51,7 @@ def test_stream_names_not_patterns(repository: Path):
     offered = complete(repository, "streamconf explain enwiki ")
     assert "eventlogging_NavigationTiming" in offered and not any(name.startswith("/") for name in offered)
     assert complete(repository, "streamconf log mediawiki.job") == []  # only a pattern: nothing to offer
+    assert complete(repository, "streamconf log web-scroll") == ["web-scroll-depth"], "explain and log take instruments too"
 
 
 def test_realms_and_refs(repository: Path):

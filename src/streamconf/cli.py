@@ -88,7 +88,7 @@ def _completers() -> dict[str, Callable]:
     from . import completion
 
     wikis = _completer(completion.wikis, "realm", "realms")
-    return {"wiki": wikis, "wikis": wikis, "stream": _completer(completion.streams), "realm": _completer(completion.realms),
+    return {"wiki": wikis, "wikis": wikis, "stream": _completer(completion.streams_and_instruments), "realm": _completer(completion.realms),
             "realms": _completer(completion.realms), "instrument": _completer(completion.instruments),
             "ref": _completer(completion.refs), "base": _completer(completion.refs), "head": _completer(completion.refs)}
 

@@ -56,6 +56,11 @@ def instruments(root: Path) -> list[str]:
                    for name in document.value})
 
 
+def streams_and_instruments(root: Path) -> list[str]:
+    """What a STREAM argument takes: explain and log take an instrument's name there too."""
+    return sorted(streams(root) + instruments(root))
+
+
 def refs(root: Path) -> list[str]:
     """HEAD and the repository's branches, tags and remote branches."""
     try:
