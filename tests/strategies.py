@@ -69,3 +69,19 @@ def case_documents(draw):
             overrides[("-" if draw(st.booleans()) else "") + name] = draw(st.dictionaries(beta_keys, values, max_size=2))
     return {"realms": {"production": {"settings": production, "wikis": WIKIS},
                        "beta": {"base": "production", "overrides": overrides, "wikis": {"enwiki": ["en", "wiki"]}}}}
+
+
+stale_keys = st.sampled_from(["oldwiki", "+oldwiki", "closed", "+closed"])
+
+
+@st.composite
+def stale_case_documents(draw):
+    """Case documents with what a long-lived config collects: keys for wikis and tags that the wiki
+    list no longer has, and overrides of streams that no layer declares."""
+    case = draw(case_documents())
+    production = case["realms"]["production"]["settings"]
+    for name, values in (("wgEventStreams", stream_maps), ("wgEventLoggingStreamNames", name_lists),
+                         ("wgEventStreamsDefaultSettings", defaults_maps)):
+        production[name] = {**production[name], **draw(st.dictionaries(stale_keys, values, max_size=2))}
+    production["wgEventStreams"]["+de"] = {"gone.stream": draw(stream_settings)}
+    return case

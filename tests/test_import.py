@@ -86,6 +86,51 @@ def test_case_document_errors(tmp_path: Path, run):
         assert not (tmp_path / "repo" / "realms").exists()
 
 
+STALE = {"realms": {"production": {"settings": {"wgEventStreams": {
+    "default": {"a.b": {"schema_title": "analytics/a", "destination_event_service": "eventgate-main"}},
+    "+oldwiki": {"a.b": {"sample": {"rate": 0.5}}},
+    "+enwiki": {"gone.stream": {"sample": {"rate": 1}}}}},
+    "wikis": {"enwiki": ["en", "wiki"], "dewiki": ["de", "wiki"]}}}}
+
+
+def test_import_lowers_what_mediawiki_accepts_and_says_so(tmp_path: Path, run):
+    """A key for a wiki the list no longer has and an override of an undeclared stream: reported,
+    written faithfully, and compiled as MediaWiki serves them; validate keeps naming both, and
+    removing the severity lines makes compile refuse them again."""
+    root = tmp_path / "repo"
+    imported = run("import", write_case(tmp_path, STALE), "--root", root)
+    assert imported.exit_code == 0, imported.output
+    assert "2 findings of SL001, SL002 that MediaWiki accepts: lowered to warnings in streamconf.yaml" in imported.output
+    assert "overrides/production/+oldwiki.yaml:2:1: warning SL001 at +oldwiki" in imported.output
+    assert "overrides/production/+enwiki.yaml:4:5: warning SL002 at +enwiki › gone.stream" in imported.output
+    settings = (root / "streamconf.yaml").read_text()
+    assert "#   SL001 unknown-key: 1 finding\n" in settings and "delete the severity lines" in settings
+    assert settings.endswith("rules:\n  severity:\n    SL001: warning\n    SL002: warning\n")
+    assert run("compile", "--root", root).exit_code == 0
+    assert read_json(root / "build/production/enwiki/streamconfigs.json")["streams"]["gone.stream"] == {
+        "sample": {"rate": 1}, "stream": "gone.stream", "topics": ["gone.stream"]}
+    validated = run("validate", "--root", root)
+    assert validated.exit_code == 0 and "2 warnings" in validated.output
+    (root / "streamconf.yaml").write_text(settings.split("rules:")[0])
+    refused = run("compile", "--root", root)
+    assert refused.exit_code == 1 and "error SL001" in refused.output and "error SL002" in refused.output
+
+
+def test_import_keeps_the_users_streamconf_yaml(tmp_path: Path, run):
+    root = write_tree(tmp_path / "repo", {"streamconf.yaml": "schema_repository: ../schemas\n"})
+    imported = run("import", write_case(tmp_path, STALE), "--root", root)
+    assert imported.exit_code == 0
+    assert "warning SC023: streamconf.yaml is yours and is kept" in imported.output
+    assert "add to it: rules: {severity: {SL001: warning, SL002: warning}}" in imported.output
+    assert (root / "streamconf.yaml").read_text() == "schema_repository: ../schemas\n"
+
+
+def test_a_clean_import_writes_no_settings(tmp_path: Path, run):
+    root = tmp_path / "repo"
+    assert run("import", write_case(tmp_path, CASE), "--root", root).output == f"wrote 13 files under {root}\n"
+    assert not (root / "streamconf.yaml").exists()
+
+
 def test_imported_files_read_well(tmp_path: Path, run):
     case = {"realms": {"production": {"settings": {"wgEventStreams": {"+no": {"a.b": {"flag": "no", "n": "0o17"}}}},
                                       "wikis": {"nowiki": ["no", "wiki"]}}}}

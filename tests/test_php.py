@@ -20,11 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from conftest import GOLDEN, PROJECT, php_equal, read_json, write_tree
-from strategies import case_documents
+from strategies import case_documents, stale_case_documents
 from streamconf.compiler import compile_config
+from streamconf.diagnostics import WARNING
 from streamconf.load import read_sources
 from streamconf.migrate import import_case
 from streamconf.validate import validate
+from streamconf.workflow import check, compile_repository
 
 PHP = shutil.which("php")
 REFERENCE = Path(__file__).parent / "php" / "reference.php"
@@ -66,6 +68,34 @@ def test_streamconf_agrees_with_php(case):
         case_path = Path(directory) / "case.json"
         case_path.write_text(json.dumps(case))
         assert php_equal(streamconf_answer(case_path, Path(directory) / "repo"), php_answer(case_path))
+
+
+def bundles(out: Path) -> dict:
+    answer: dict = {}
+    for path in out.glob("*/*/*.json"):
+        realm, wiki, name = path.relative_to(out).parts
+        answer.setdefault(realm, {}).setdefault(wiki, {})[name.removesuffix(".json")] = json.loads(path.read_bytes())
+    return answer
+
+
+@given(stale_case_documents())
+@settings(max_examples=int(os.environ.get("STREAMCONF_PHP_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+def test_import_then_compile_gives_mediawikis_answer_despite_stale_keys(case):
+    """What MediaWiki ignores or serves as it is (a key for a wiki or tag the list does not have, an
+    override of a stream no layer declares) is imported faithfully and lowered to a warning:
+    compile, with its lint checks, reproduces PHP, and validate still reports every finding."""
+    with tempfile.TemporaryDirectory() as directory:
+        case_path, root = Path(directory) / "case.json", Path(directory) / "repo"
+        case_path.write_text(json.dumps(case))
+        imported = import_case(case_path, root, force=False)
+        assert imported.lowered and "SL002" in imported.lowered, "the undeclared override is found"
+        compile_repository(root, root / "build")
+        assert php_equal(bundles(root / "build"), php_answer(case_path))
+        config, diagnostics = check(root)
+        assert config is not None
+        reported = {(d.location, d.code) for d in diagnostics if d.severity == WARNING}
+        assert {(d.location, d.code) for d in imported.findings} <= reported
 
 
 def test_export_script_on_a_mediawiki_config_checkout(tmp_path: Path):

@@ -174,11 +174,12 @@ def import_command(case: Path, root: Path, force: bool) -> None:
       streamconf import mediawiki-config.json --root ./stream-config
       streamconf import instruments.json --root ./stream-config
     """
-    from .instruments.importer import import_instruments
-    from .migrate import import_case, read_json_document
+    from .migrate import import_document
+    from .reporters import text
 
-    files = (import_instruments if isinstance(read_json_document(case), list) else import_case)(case, root, force)
-    status(f"wrote {len(files)} files under {root}")
+    imported = import_document(case, root, force)
+    print_diagnostics(imported.findings)
+    status(text.imported(imported, root))
 
 
 @cli.command("compile")

@@ -33,6 +33,8 @@ CODES: dict[str, Code] = {code.id: code for code in (
     Code("SC020", "invalid-case", ERROR, "`import` cannot read the case document, or it is not of the expected shape."),
     Code("SC021", "config-exists", ERROR, "`import` would replace a config that is already there (use --force)."),
     Code("SC022", "import-not-written", ERROR, "`import` cannot write the repository."),
+    Code("SC023", "settings-kept", WARNING,
+         "`import` found what MediaWiki accepts and lint refuses, but keeps the streamconf.yaml already there: lower the rules in it."),
     Code("SC030", "no-repository", ERROR, "The config repository (--root) does not exist or is not a directory."),
     Code("SC031", "unknown-selection", ERROR, "--realm or --wiki names a realm or wiki the repository does not have."),
     Code("SC032", "unknown-stream", ERROR, "No stream key of the wiki is, or matches, the stream name given."),

@@ -1,5 +1,11 @@
 """`streamconf import`: a case document (mediawiki-config's settings per realm, and the wikis with
-their tags) written out as a YAML repository that compiles back to the same result."""
+their tags) written out as a YAML repository that compiles back to the same result.
+
+A config that has served for years holds keys that MediaWiki ignores or serves as they are and that
+streamconf's lint rules count as errors: a key for a wiki or tag that the wiki list no longer has,
+an override of a stream that no layer declares. Import writes them faithfully, reports each one,
+and lowers exactly the rules that found them to warnings in streamconf.yaml, so that `compile`
+gives MediaWiki's answer and `validate` keeps pointing at every one."""
 
 from __future__ import annotations
 
@@ -7,18 +13,20 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .codes import fail
-from .diagnostics import ConfigError, Location
+from .codes import CODES, diagnostic, fail
+from .diagnostics import ERROR, WARNING, ConfigError, Diagnostic, Location, sort_key
 from .editors import editor_files, with_modeline
-from .layout import CASE_PATHS, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
-from .load import plain_scalar
+from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
+from .load import parse_files, plain_scalar
 from .resolve import SETTINGS, as_map
 from .scaffold import create
+from .values import plural
 
 MEDIAWIKI_SETTINGS = {
     "wgEventStreams": "streams",
@@ -176,10 +184,53 @@ def existing_config(root: Path) -> list[str]:
     return [name for name in CASE_PATHS if (root / name).exists() or (root / name).is_symlink()]
 
 
-def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
-    """Write the repository for a case under `root`; returns the files written."""
+@dataclass
+class Imported:
+    """What import wrote, and what it found that MediaWiki accepts and lint counts as an error."""
+
+    files: list[str]
+    findings: list[Diagnostic] = field(default_factory=list)  # at the severity they now have
+    lowered: list[str] = field(default_factory=list)  # the rules lowered to warnings in streamconf.yaml
+
+
+def accepted_errors(files: dict[str, str]) -> list[Diagnostic]:
+    """The lint errors in a repository's files: what MediaWiki accepts and the rules refuse."""
+    from .lint import lint
+    from .validate import validate
+
+    config, diagnostics = validate(parse_files({name: text.encode("utf-8") for name, text in files.items()}), partial=True)
+    broken = any(d.severity == ERROR and not d.code.startswith("SL") for d in diagnostics)
+    found = diagnostics + lint(config, None, (ERROR,), only_local=broken)
+    return sorted((d for d in found if d.severity == ERROR and d.code.startswith("SL")), key=sort_key)
+
+
+def settings_text(findings: list[Diagnostic]) -> str:
+    """streamconf.yaml with the rules that found something lowered to warnings, saying why."""
+    codes = sorted({d.code for d in findings})
+    counts = [f"#   {code} {CODES[code].name}: {plural(sum(d.code == code for d in findings), 'finding')}" for code in codes]
+    return "\n".join([
+        "# Written by `streamconf import`. The imported config has keys that MediaWiki ignores or serves as",
+        "# they are, and that these rules count as errors:",
+        *counts,
+        "# They are lowered to warnings so that `streamconf compile` gives MediaWiki's answer; `streamconf",
+        "# validate` lists every one. Fix or remove them, then delete the severity lines to make the rules",
+        "# errors again.",
+        "rules:",
+        "  severity:",
+        *[f"    {code}: warning" for code in codes],
+        "",
+    ])
+
+
+def import_case(case_path: Path, root: Path, force: bool) -> Imported:
+    """Write the repository for a case under `root`, with streamconf.yaml lowering the rules that
+    MediaWiki's own config breaks (unless a streamconf.yaml is already there: it is the user's)."""
     case = read_case(case_path)
     written = {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
+    findings = accepted_errors(written)
+    settings_kept = bool(findings) and (root / CONFIG_FILE).exists()
+    if findings and not settings_kept:
+        written[CONFIG_FILE] = with_modeline(CONFIG_FILE, settings_text(findings))
     present = existing_config(root)
     if present and not force:
         raise fail("SC021", Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
@@ -198,7 +249,7 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
                     shutil.rmtree(target)
                 else:
                     target.unlink()
-            for name in CASE_PATHS:
+            for name in CASE_PATHS + (CONFIG_FILE,):
                 if (staging / name).exists():
                     os.rename(staging / name, root / name)
         finally:
@@ -208,4 +259,20 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
     except OSError as error:
         raise fail("SC022", Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
                     "check the permissions of --root") from None
-    return sorted(written) + editors
+    lowered = sorted({d.code for d in findings})
+    reported = [replace(d, severity=WARNING) for d in findings] if not settings_kept else findings
+    if settings_kept:
+        reported.append(diagnostic("SC023", Location(str(root / CONFIG_FILE)),
+                                   f"{CONFIG_FILE} is yours and is kept: compile refuses these findings until it lowers "
+                                   f"{', '.join(lowered)}", "add to it: rules: {severity: {"
+                                   + ", ".join(f"{code}: warning" for code in lowered) + "}}"))
+    return Imported(sorted(written) + editors, reported, lowered if not settings_kept else [])
+
+
+def import_document(path: Path, root: Path, force: bool) -> Imported:
+    """Import a case document, or a configurator document (a JSON list of instruments)."""
+    from .instruments.importer import import_instruments
+
+    if isinstance(read_json_document(path), list):
+        return Imported(import_instruments(path, root, force))
+    return import_case(path, root, force)

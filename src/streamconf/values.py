@@ -1,5 +1,5 @@
 """Neutral helpers on plain values, shared by lint, diff and explain: reaching into a value by its
-key path, listing its leaves, showing it as JSON."""
+key path, listing its leaves, showing it as JSON, counting in words."""
 
 from __future__ import annotations
 
@@ -43,3 +43,7 @@ def leaves(value: Value, path: tuple = ()) -> list[tuple[tuple, Value]]:
 
 def show(value: Value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

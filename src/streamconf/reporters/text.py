@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable, TextIO
 from ..diagnostics import ERROR, NOTICE, Diagnostic
 from ..diff import ABSENT, Change, ChangeSet, show_value
 from ..instruments.timestamps import format_instant
-from ..values import show
+from ..values import plural, show
 from ..wikisets import describe_wikis
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..instruments.schedule import Scheduled
+    from ..migrate import Imported
     from ..publish import Plan
     from ..instruments.explain import Setter
     from ..workflow import CompileResult, ExplainReport, InstrumentReport, LogEntry
@@ -64,7 +65,7 @@ def print_rows(rows: Iterable[Row], stream: TextIO | None = None) -> None:
 
 
 def valid(config: Config, warnings: int, notices: int) -> str:
-    counts = [f"{count} {word}{'s' if count != 1 else ''}" for count, word in ((warnings, "warning"), (notices, "notice")) if count]
+    counts = [plural(count, word) for count, word in ((warnings, "warning"), (notices, "notice")) if count]
     return (f"valid: {len(config.realms)} realms, " +
             ", ".join(f"{name} {len(realm.wikis)} wikis" for name, realm in config.realms.items()) +
             (f"; {', '.join(counts)}" if counts else ""))
@@ -79,6 +80,14 @@ def compiled(result: CompileResult) -> str:
             f"{len(result.build.files)} bundles, {result.distinct} distinct, into {result.out}" +
             (f"; instruments at {validity['at']}, valid until {validity['valid_until'] or 'further notice'}"
              if validity else ""))
+
+
+def imported(result: Imported, root: object) -> str:
+    line = f"wrote {len(result.files)} files under {root}"
+    if result.lowered:
+        line += (f"; {plural(len(result.findings), 'finding')} of {', '.join(result.lowered)} that MediaWiki accepts: "
+                 "lowered to warnings in streamconf.yaml, so compile gives MediaWiki's answer")
+    return line
 
 
 def rules(codes: Iterable[Code]) -> str:
