@@ -14,6 +14,7 @@ from typing import Any
 
 from .compiler import ApiBody, RealmCompiler
 from .model import Config, Realm
+from .render import to_json_value
 from .resolve import SETTINGS, Value, WikiClass
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
@@ -75,8 +76,9 @@ class ChangeSet:
 
 
 def same(old: Value, new: Value) -> bool:
-    """Equal as JSON values: 1 equals 1.0, but true is not 1."""
-    return json.dumps(old, sort_keys=True) == json.dumps(new, sort_keys=True) or \
+    """Equal as JSON values, as json_encode writes them: 1 equals 1.0 but true is not 1, and an
+    array keyed 0..n-1 is a list whether it was built as a map or as a list."""
+    return json.dumps(to_json_value(old), sort_keys=True) == json.dumps(to_json_value(new), sort_keys=True) or \
         (type(old) in (int, float) and type(new) in (int, float) and old == new)
 
 
