@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from functools import cached_property
+from itertools import compress
+from operator import itemgetter
+from typing import Iterable, NamedTuple
 
 from . import render
 from .codes import diagnostic
@@ -42,52 +45,54 @@ class WikiView:
     eventlogging: dict
 
 
+class StreamConfig(NamedTuple):
+    config: dict
+    item: bytes  # the stream's entry in the body's JSON: its key and serialised config
+    embedded: tuple[dict, bytes]  # EventLogging's entry: `sample` and `producers`, and its bytes
+    explicit_topics: bool  # whether the settings give `topics` (rather than their being computed)
+    settings: dict  # kept alive, as configs are remembered by its identity
+
+
+_FIRST, _SECOND, _EMBEDDED, _EXPLICIT_TOPICS = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+
+
 @dataclass
 class ApiBody:
-    """One distinct `action=streamconfigs` body, and EventLogging's entries looked up in it."""
+    """One distinct `action=streamconfigs` body."""
 
-    configs: dict[str, dict]  # stream key -> config
-    fragments: dict[str, bytes]  # stream key -> serialised config
-    data: bytes = b""
+    streams: dict[str, StreamConfig]  # stream key -> its config
     patterns: tuple[str, ...] = ()  # the pattern keys, in order
-    embedded: dict[str, tuple[dict, bytes] | None] = field(default_factory=dict)  # name -> entry, or None
+    data: bytes = b""
     explicit_topics: list[str] = field(default_factory=list)  # keys whose settings give `topics`
 
+    @cached_property
+    def configs(self) -> dict[str, dict]:
+        return dict(zip(self.streams, map(_FIRST, self.streams.values())))
 
-class RealmCompiler:
-    """Resolves and renders one realm, remembering every result by what it was made from."""
+    @cached_property
+    def fragments(self) -> dict[str, bytes]:
+        """Stream key -> its serialised entry: two configs of one key are equal when these are."""
+        return dict(zip(self.streams, map(_SECOND, self.streams.values())))
 
-    def __init__(self, config: Config, realm: str) -> None:
-        self.realm = realm
-        self.keys = config.settings(realm)
-        self.wikis = config.realms[realm].wikis
-        self.resolved: dict[tuple[str, tuple[Step, ...]], Value] = {}
+
+class Renderer:
+    """Stream configs and their bytes, each made once and remembered by the identity of what it
+    was made from. Every entry keeps its inputs alive, so no id is reused while the renderer lives.
+    The realms of one build share a renderer: a realm built on another reads the same values."""
+
+    def __init__(self) -> None:
         self.interned: dict[str, Value] = {}
-        # Results remembered by the identity of what they were made from. Every entry keeps its
-        # inputs alive, so no id is reused while the compiler lives.
-        self.stream_configs: dict[tuple[str, int, int], tuple[Value, Value, dict, bytes, bool]] = {}
+        self.stream_configs_by_defaults: dict[int, tuple[Value, dict[tuple[str, int], StreamConfig]]] = {}
+        self.items_of: dict[int, tuple[Value, dict[str, bytes]]] = {}
+        self.topic_lists: dict[tuple[str, int], tuple[list[str], Value]] = {}
         self.replaced: dict[tuple[int, int], tuple[Value, Value, Value]] = {}
         self.fragments: dict[int, tuple[Value, bytes]] = {}
         self.scalars: dict[tuple[type, Value], bytes] = {}
-        self.entries: dict[int, tuple[Value, dict[str, dict], tuple[str, ...]]] = {}
         self.subsets: dict[tuple[int, ...], tuple[dict, tuple[dict, bytes]]] = {}
-        self.matches: dict[tuple[tuple[str, ...], str], str | None] = {}  # (patterns, name) -> key
-        self.bodies: dict[tuple, ApiBody] = {}
-        self.embedded: dict[tuple, tuple[dict, bytes]] = {}
-        self.warnings: list[Diagnostic] = []
-        self._reported: set[tuple[str, str]] = set()
-        self._all_classes: list[WikiClass] | None = None
 
-    def setting(self, wiki_class: WikiClass, setting: str) -> Value:
-        """The setting's value for the class. Equal stream defaults are made one object, since
-        stream configs are shared by the identity of the defaults they were rendered with."""
-        cache_key = (setting, wiki_class.walk(setting))
-        if cache_key not in self.resolved:
-            value = resolve_setting(self.keys[setting], cache_key[1])
-            if setting == "stream_defaults":
-                value = self.interned.setdefault(json.dumps(value, separators=(",", ":")), value)
-            self.resolved[cache_key] = value
-        return self.resolved[cache_key]
+    def intern(self, value: Value) -> Value:
+        """One object for equal values."""
+        return self.interned.setdefault(json.dumps(value, separators=(",", ":")), value)
 
     def replace(self, default: Value, own: Value) -> Value:
         """render.replace_value, once per pair of values."""
@@ -107,17 +112,82 @@ class RealmCompiler:
             self.scalars[cache_key] = render.serialize_value(value)
         return self.scalars[cache_key]
 
-    def stream_config(self, key: str, settings: dict, defaults: Value) -> tuple[dict, bytes, bool]:
-        """A stream's config, its bytes, built from shared top-level values and their bytes, and
-        whether its settings give the topics (rather than the topics being computed)."""
-        cache_key = (key, id(settings), id(defaults))
-        if cache_key not in self.stream_configs:
-            config = render.with_defaults(settings, defaults, self.replace)
-            explicit_topics = config.get("topics") is not None
-            render.with_stream_and_topics(key, config)
-            data = render.serialize_map({k: self.fragment(value) for k, value in config.items()})
-            self.stream_configs[cache_key] = (settings, defaults, config, data, explicit_topics)
-        return self.stream_configs[cache_key][2:]
+    def items(self, value: dict) -> dict[str, bytes]:
+        """Each key of a map with its serialised value, as in the map's JSON."""
+        if id(value) not in self.items_of:
+            self.items_of[id(value)] = (value, {key: render.json_key(key) + self.fragment(item) for key, item in value.items()})
+        return self.items_of[id(value)][1]
+
+    def stream_configs(self, keys: list[str], settings: list[dict], defaults: Value) -> list[StreamConfig]:
+        """The configs of many streams under the same defaults. Those seen before are looked up by
+        C-level maps, not a Python loop: a body of thousands of streams differs from the bodies
+        before it in only a few."""
+        known = self.stream_configs_by_defaults.setdefault(id(defaults), (defaults, {}))[1]
+        cache_keys = list(zip(keys, map(id, settings)))
+        found = list(map(known.get, cache_keys))
+        if None in found:
+            for index, entry in enumerate(found):
+                if entry is None:
+                    found[index] = known[cache_keys[index]] = self.stream_config(keys[index], settings[index], defaults)
+        return found
+
+    def stream_config(self, key: str, settings: dict, defaults: Value) -> StreamConfig:
+        config = render.with_defaults(settings, defaults, self.replace)
+        explicit_topics = config.get("topics") is not None
+        render.with_stream_and_topics(key, config, make_topics=self.topics)
+        if type(defaults) is dict and type(settings) is dict:
+            # Joined from serialised items: the defaults' and the settings' own are made once per
+            # object; only the keys both set, `stream` and `topics` differ from them.
+            items = {**self.items(defaults), **self.items(settings)}
+            for name in defaults.keys() & settings.keys() | {"stream", "topics"}:
+                items[name] = render.json_key(name) + self.fragment(config[name])
+            data = b"{" + b",".join(map(items.__getitem__, config)) + b"}"  # `stream` keeps it a map
+        else:
+            data = render.serialize_map(dict(zip(config, map(self.fragment, config.values()))))
+        return StreamConfig(config, render.json_key(key) + data, self.subset(config), explicit_topics, settings)
+
+    def topics(self, name: str, prefixes: Value) -> list[str]:
+        """render.topics, one list per name and prefixes, so that its bytes are made once."""
+        cache_key = (name, id(prefixes))
+        if cache_key not in self.topic_lists:
+            self.topic_lists[cache_key] = (render.topics(name, prefixes), prefixes)
+        return self.topic_lists[cache_key][0]
+
+    def subset(self, config: dict) -> tuple[dict, bytes]:
+        """EventLogging's entry for a config, once per distinct pair of `sample` and `producers`."""
+        subset = render.eventlogging_subset(config)
+        cache_key = tuple(id(value) for value in subset.values()) + tuple(subset)
+        if cache_key not in self.subsets:
+            data = render.serialize_map({k: self.fragment(value) for k, value in subset.items()})
+            self.subsets[cache_key] = (subset, (subset, data))
+        return self.subsets[cache_key][1]
+
+
+class RealmCompiler:
+    """Resolves and renders one realm, remembering every result by what it was made from."""
+
+    def __init__(self, config: Config, realm: str, renderer: Renderer | None = None) -> None:
+        self.realm = realm
+        self.keys = config.settings(realm)
+        self.wikis = config.realms[realm].wikis
+        self.renderer = renderer or Renderer()
+        self.resolved: dict[tuple[str, tuple[Step, ...]], Value] = {}
+        self.entries: dict[int, tuple[Value, dict[str, dict], tuple[str, ...]]] = {}
+        self.matches: dict[tuple[tuple[str, ...], str], str | None] = {}  # (patterns, name) -> key
+        self.bodies: dict[tuple, ApiBody] = {}
+        self.embedded: dict[tuple, tuple[dict, bytes]] = {}
+        self.warnings: list[Diagnostic] = []
+        self._reported: set[tuple[str, str]] = set()
+        self._all_classes: list[WikiClass] | None = None
+
+    def setting(self, wiki_class: WikiClass, setting: str) -> Value:
+        """The setting's value for the class. Equal stream defaults are made one object, since
+        stream configs are shared by the identity of the defaults they were rendered with."""
+        cache_key = (setting, wiki_class.walk(setting))
+        if cache_key not in self.resolved:
+            value = resolve_setting(self.keys[setting], cache_key[1])
+            self.resolved[cache_key] = self.renderer.intern(value) if setting == "stream_defaults" else value
+        return self.resolved[cache_key]
 
     def stream_entries(self, streams: Value) -> tuple[dict[str, dict], tuple[str, ...]]:
         """render.stream_entries of a resolved streams setting, and its pattern keys in order."""
@@ -131,20 +201,20 @@ class RealmCompiler:
         if cache_key not in self.bodies:
             defaults = self.setting(wiki_class, "stream_defaults")
             entries, patterns = self.stream_entries(self.setting(wiki_class, "streams"))
-            body = ApiBody({}, {}, patterns=patterns)
-            for key, settings in entries.items():
-                body.configs[key], body.fragments[key], explicit = self.stream_config(key, settings, defaults)
-                if explicit:
-                    body.explicit_topics.append(key)
-            body.data = b'{"streams":' + render.serialize_map(body.fragments) + b"}\n"
-            self.bodies[cache_key] = body
+            keys = list(entries)
+            configs = self.renderer.stream_configs(keys, list(entries.values()), defaults)
+            if keys and keys[0] == "0" and all(key == str(index) for index, key in enumerate(keys)):
+                streams = render.serialize_map({key: entry.item[len(render.json_key(key)):] for key, entry in zip(keys, configs)})
+            else:
+                streams = b"{" + b",".join(map(_SECOND, configs)) + b"}"
+            self.bodies[cache_key] = ApiBody(dict(zip(keys, configs)), patterns, b'{"streams":' + streams + b"}\n",
+                                             list(compress(keys, map(_EXPLICIT_TOPICS, configs))))
         return self.bodies[cache_key]
 
-    def embedded_entry(self, body: ApiBody, name: str) -> tuple[dict, bytes] | None:
-        if name not in body.embedded:
-            key = name if name in body.configs else self.first_match(body.patterns, name)
-            body.embedded[name] = None if key is None else self.subset(body.configs[key])
-        return body.embedded[name]
+    def matched(self, body: ApiBody, name: str) -> StreamConfig | None:
+        """The config of the first pattern key of the body that matches `name`."""
+        key = self.first_match(body.patterns, name)
+        return None if key is None else body.streams[key]
 
     def first_match(self, patterns: tuple[str, ...], name: str) -> str | None:
         cache_key = (patterns, name)
@@ -152,26 +222,19 @@ class RealmCompiler:
             self.matches[cache_key] = render.find_stream(dict.fromkeys(patterns), name, self.match_limit)
         return self.matches[cache_key]
 
-    def subset(self, config: dict) -> tuple[dict, bytes]:
-        """EventLogging's entry for a config, once per distinct pair of `sample` and `producers`."""
-        subset = render.eventlogging_subset(config)
-        cache_key = tuple(id(value) for value in subset.values()) + tuple(subset)
-        if cache_key not in self.subsets:
-            data = render.serialize_map({k: self.fragment(value) for k, value in subset.items()})
-            self.subsets[cache_key] = (subset, (subset, data))
-        return self.subsets[cache_key][1]
-
     def eventlogging(self, wiki_class: WikiClass) -> tuple[dict, bytes]:
         if wiki_class.steps not in self.embedded:
             body = self.api_body(wiki_class)
-            names = self.setting(wiki_class, "eventlogging_streams")
-            entries: dict[str, tuple[dict, bytes]] = {}
-            for name in render.names_of(names):
-                entry = self.embedded_entry(body, name)
-                if entry is not None:
-                    entries[name] = entry
-            embedded = {name: entry[0] for name, entry in entries.items()}
-            data = render.serialize_map({name: entry[1] for name, entry in entries.items()}) + b"\n"
+            names = list(dict.fromkeys(render.names_of(self.setting(wiki_class, "eventlogging_streams"))))
+            found = list(map(body.streams.get, names))
+            if None in found:  # names of no stream key: a pattern may match them, or nothing
+                if body.patterns:
+                    found = [config or self.matched(body, name) for name, config in zip(names, found)]
+                names = list(compress(names, found))
+                found = list(filter(None, found))
+            entries = list(map(_EMBEDDED, found))
+            embedded = dict(zip(names, map(_FIRST, entries)))
+            data = render.serialize_map(dict(zip(names, map(_SECOND, entries)))) + b"\n"
             self.embedded[wiki_class.steps] = (embedded, data)
         return self.embedded[wiki_class.steps]
 
@@ -209,12 +272,13 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
         at = at or timestamps.now()
         until = schedule.valid_until({realm: config.instruments.get(realm, {}) for realm in realms}, at)
         build.validity = {"at": timestamps.format_instant(at), "valid_until": until and timestamps.format_instant(until)}
+    renderer = Renderer()
     for realm in realms:
-        compiler = RealmCompiler(config, realm)
+        compiler = RealmCompiler(config, realm, renderer)
         selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
         explicit_topics: dict[str, list[str]] = {}
         with stage(f"compiling {realm}", len(selected)) as advance:
-            for wiki_class in compiler.classes(selected):
+            for wiki_class in compiler.classes(None if wanted is None else selected):
                 body = compiler.api_body(wiki_class)
                 embedded = compiler.eventlogging(wiki_class)[1]
                 for wiki in wiki_class.wikis:

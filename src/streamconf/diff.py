@@ -107,7 +107,7 @@ def _compare_maps(realm: str, section: str, old: dict, new: dict, old_bytes: dic
             into.add(Change(realm, section, key, path, was, now), wikis)
 
 
-_EMPTY = ApiBody({}, {})
+_EMPTY = ApiBody({})
 
 
 def changed_keys(before: RealmCompiler, after: RealmCompiler) -> set[tuple[str, str]]:

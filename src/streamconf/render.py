@@ -21,12 +21,19 @@ def stream_entries(streams: Value) -> dict[str, dict]:
     is the entry's `stream` setting."""
     if not is_array(streams):
         return {}
+    if type(streams) is dict and not any(map(_is_int_key, streams)):
+        return streams  # the common case, checked at C speed: every key is a stream name
     items = enumerate(streams) if type(streams) is list else streams.items()
     entries: dict[str, dict] = {}
     for key, settings in items:
         name = settings["stream"] if type(key) is int or php_int_key(key) is not None else key
         entries[name] = settings
     return entries
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_int_key(key: str) -> bool:
+    return php_int_key(key) is not None
 
 
 def stream_config(key: str, settings: dict, defaults: Value, name: str | None = None,
@@ -42,19 +49,20 @@ def with_defaults(settings: dict, defaults: Value, replace: Callable[[Value, Val
     For map defaults the top level of array_replace_recursive is done here, key by key, with
     `replace` for each key both set; a caller may pass one that shares its results."""
     if type(defaults) is dict and type(settings) is dict:
-        config = {k: replace(value, settings[k]) if k in settings else value for k, value in defaults.items()}
-        for k, value in settings.items():
-            if k not in config:
-                config[k] = value
+        config = {**defaults, **settings}  # the defaults' keys in their order, then the others
+        for k in defaults.keys() & settings.keys():
+            config[k] = replace(defaults[k], settings[k])
         return config
     return replace_recursive(defaults, settings) if is_array(defaults) else dict(settings)
 
 
-def with_stream_and_topics(key: str, config: dict, name: str | None = None) -> dict:
-    """`stream` set to the key and, unless the settings give them, `topics` computed; in place."""
+def with_stream_and_topics(key: str, config: dict, name: str | None = None,
+                           make_topics: Callable[[str, Value], list[str]] | None = None) -> dict:
+    """`stream` set to the key and, unless the settings give them, `topics` computed; in place. A
+    caller may pass a `make_topics` that shares its lists."""
     config["stream"] = key
     if config.get("topics") is None:
-        config["topics"] = topics(name or key, config.get("topic_prefixes"))
+        config["topics"] = (make_topics or topics)(name or key, config.get("topic_prefixes"))
     return config
 
 
@@ -122,8 +130,9 @@ def serialize_value(value: Value) -> bytes:
     return text.encode("utf-8")
 
 
-@lru_cache(maxsize=None)
-def _json_key(key: str) -> bytes:
+@lru_cache(maxsize=1 << 16)
+def json_key(key: str) -> bytes:
+    """A map key as JSON, with its colon."""
     return _ENCODER.encode(key).encode("utf-8") + b":"
 
 
@@ -131,7 +140,7 @@ def serialize_map(fragments: dict[str, bytes]) -> bytes:
     """serialize_value() of a map whose values are already serialised, from the fragments."""
     if fragments and all(key == str(index) for index, key in enumerate(fragments)):
         return b"[" + b",".join(fragments.values()) + b"]"
-    return b"{" + b",".join(_json_key(key) + fragment for key, fragment in fragments.items()) + b"}"
+    return b"{" + b",".join(map(bytes.__add__, map(json_key, fragments), fragments.values())) + b"}"
 
 
 def serialize(document: Value) -> bytes:
