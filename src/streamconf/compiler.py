@@ -261,13 +261,21 @@ class RealmCompiler:
                         {"streams": self.api_body(wiki_class).configs}, self.eventlogging(wiki_class)[0])
 
 
+def selection(config: Config, realms: Iterable[str] | None = None, wikis: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """The selected realms and, in each, the selected wikis (by default all of them)."""
+    wanted = None if wikis is None else set(wikis)
+    return {realm: [wiki for wiki in config.realms[realm].wikis if wanted is None or wiki in wanted]
+            for realm in realms or config.realms}
+
+
 def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: Iterable[str] | None = None,
                    at: datetime | None = None) -> Build:
     """Every selected wiki's bundles. `wikis` selects by id across the selected realms. A repository
     with instruments also gets their files, as the embedded maps are at `at` (default: now)."""
     build = Build()
     wanted = None if wikis is None else set(wikis)
-    realms = list(realms or config.realms)
+    selected_wikis = selection(config, realms, wikis)
+    realms = list(selected_wikis)
     if config.declares_instruments:
         at = at or timestamps.now()
         until = schedule.valid_until({realm: config.instruments.get(realm, {}) for realm in realms}, at)
@@ -275,7 +283,7 @@ def compile_config(config: Config, realms: Iterable[str] | None = None, wikis: I
     renderer = Renderer()
     for realm in realms:
         compiler = RealmCompiler(config, realm, renderer)
-        selected = [wiki for wiki in compiler.wikis if wanted is None or wiki in wanted]
+        selected = selected_wikis[realm]
         explicit_topics: dict[str, list[str]] = {}
         with stage(f"compiling {realm}", len(selected)) as advance:
             for wiki_class in compiler.classes(None if wanted is None else selected):

@@ -13,12 +13,14 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .codes import fail
 from .diagnostics import ConfigError, Location
+from .feedback import stage
 from .manifest import MANIFEST, MANIFEST_FORMAT, Build, file_digests, manifest_bytes, read_manifest, verify
 
 _RENAME_EXCHANGE = 2
@@ -50,8 +52,13 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def write_build(build: Build, out: Path, source: dict[str, Any], generator: str) -> None:
-    """Replace `out` with the build, atomically; on any failure `out` is left as it was."""
+def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str, Any], generator: str,
+                directories: Iterable[str] = ()) -> Build:
+    """Replace `out` with the build, atomically; on any failure `out` is left as it was.
+
+    `build` may be the function that makes it: it is called once the output is locked, while a
+    thread creates the `directories` (relative paths) of the new build. Thousands of directories
+    are the kernel's work, which then overlaps the compile's."""
     out = Path(os.path.abspath(out))
     if out.is_symlink():
         raise output_error(out, "the output directory is a symbolic link; it is never written through",
@@ -64,35 +71,69 @@ def write_build(build: Build, out: Path, source: dict[str, Any], generator: str)
             _recover(out)
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
             try:
-                digests = file_digests(build)
-                _write_files(staging, build, digests)
-                (staging / MANIFEST).write_bytes(manifest_bytes(build, digests, source, generator))
-                os.chmod(staging, 0o755)
+                made = _Directories(staging, directories)
+                try:
+                    build = build() if callable(build) else build
+                finally:
+                    made.join()
+                with stage("writing the build"):
+                    digests = file_digests(build)
+                    _write_files(staging, build, digests, made.result())
+                    (staging / MANIFEST).write_bytes(manifest_bytes(build, digests, source, generator))
+                    os.chmod(staging, 0o755)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
             _swap(staging, out)
+        return build
     except OSError as error:
         where = error.filename or out
         raise output_error(Path(where), f"cannot write the build: {error.strerror or error}",
                            f"{out} keeps its previous content; free space or fix permissions and run again") from None
 
 
-def _write_files(staging: Path, build: Build, digests: dict[str, str]) -> None:
+class _Directories(threading.Thread):
+    """Creates directories under `root` in the background; result() names them, or raises what
+    stopped it."""
+
+    def __init__(self, root: Path, relative: Iterable[str]) -> None:
+        super().__init__(daemon=True)
+        self.root, self.relative = root, list(relative)
+        self.made: set[Path] = set()
+        self.error: OSError | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            for path in self.relative:
+                directory = self.root / path
+                directory.mkdir(parents=True, exist_ok=True)
+                self.made.add(directory)
+        except OSError as error:
+            self.error = error
+
+    def result(self) -> set[Path]:
+        if self.error is not None:
+            raise self.error
+        return self.made
+
+
+def _write_files(staging: Path, build: Build, digests: dict[str, str], made: set[Path]) -> None:
     outputs = build.outputs
 
     def write(path: str, target: Path) -> None:
         with open(target, "xb") as handle:
             handle.write(outputs[path])
-    place_files(staging, digests, write)
+    place_files(staging, digests, write, made)
 
 
-def place_files(directory: Path, digests: dict[str, str], produce: Callable[[str, Path], None]) -> None:
+def place_files(directory: Path, digests: dict[str, str], produce: Callable[[str, Path], None],
+                made: Iterable[Path] = ()) -> None:
     """Create every file of `digests` (path -> content digest) under `directory`: the first file of
     each content with `produce(path, target)`, the others as hard links to it (or produced too
-    where a link cannot be made)."""
+    where a link cannot be made). Directories in `made` exist already."""
     first: dict[str, Path] = {}
-    directories: set[Path] = set()
+    directories: set[Path] = set(made)
     for path, digest in digests.items():
         target = directory / path
         if target.parent not in directories:

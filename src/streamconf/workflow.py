@@ -10,7 +10,7 @@ from typing import Sequence
 
 from . import GENERATOR
 from .codes import CODES, Code, diagnostic, fail
-from .compiler import RealmCompiler, compile_config
+from .compiler import RealmCompiler, compile_config, selection
 from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
 from .diff import ChangeSet, diff_configs
 from .emit import is_current, write_build
@@ -110,9 +110,10 @@ def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis:
         return CompileResult(out, None)
     config, diagnostics = config_of(state, root)
     select(config, realms, wikis)
-    build = compile_config(config, realms or None, wikis or None, at or current)
-    with stage("writing the build"):
-        write_build(build, out, source, GENERATOR)
+    directories = [f"{realm}/{wiki}" for realm, selected in selection(config, realms or None, wikis or None).items()
+                   for wiki in selected]
+    build = write_build(lambda: compile_config(config, realms or None, wikis or None, at or current), out, source,
+                        GENERATOR, directories)
     return CompileResult(out, build, diagnostics + build.warnings)
 
 
