@@ -189,6 +189,10 @@ class RealmCompiler:
             self.resolved[cache_key] = self.renderer.intern(value) if setting == "stream_defaults" else value
         return self.resolved[cache_key]
 
+    def stream_config(self, key: str, settings: dict, defaults: Value) -> StreamConfig:
+        """One stream's config, rendered once."""
+        return self.renderer.stream_configs([key], [settings], defaults)[0]
+
     def stream_entries(self, streams: Value) -> tuple[dict[str, dict], tuple[str, ...]]:
         """render.stream_entries of a resolved streams setting, and its pattern keys in order."""
         if id(streams) not in self.entries:
