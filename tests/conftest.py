@@ -100,9 +100,11 @@ def run():
     return invoke
 
 
-def run_installed(*args: str, cwd: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_installed(*args: str, cwd: Path | None = None, timeout: float = 60,
+                  env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the installed `streamconf` program as a separate process."""
-    return subprocess.run([str(EXECUTABLE), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([str(EXECUTABLE), *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 def assert_rule_case(find, case: tuple, tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ def test_output_directory_that_is_a_symlink_is_refused(repo: Path, run, tmp_path
     assert list(elsewhere.iterdir()) == []
 
 
-def test_symlinks_planted_in_the_old_build_are_not_followed(repo: Path, run, tmp_path: Path):
+def test_symlinks_planted_in_the_old_build_are_not_followed_nor_adopted(repo: Path, run, tmp_path: Path):
     run("compile", "--root", repo)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -151,9 +151,14 @@ def test_symlinks_planted_in_the_old_build_are_not_followed(repo: Path, run, tmp
     (repo / "build/production/enwiki/streamconfigs.json").unlink()
     (repo / "build/production/enwiki/streamconfigs.json").symlink_to(outside / "precious")
     (repo / "build/production/planted").symlink_to(outside)
+    before = tree_digest(repo / "build")
+    refused = run("compile", "--root", repo, "--force")
+    assert refused.exit_code == 1
+    assert "holds files streamconf did not write: production/planted" in refused.output
+    assert tree_digest(repo / "build") == before
+    (repo / "build/production/planted").unlink()
     assert run("compile", "--root", repo, "--force").exit_code == 0
     assert (outside / "precious").read_text() == "keep me"
-    assert not (repo / "build/production/planted").exists()
     assert not (repo / "build/production/enwiki/streamconfigs.json").is_symlink()
 
 
@@ -209,3 +214,34 @@ def read_only(directory: Path):
             yield
         finally:
             os.chmod(directory, 0o755)
+
+
+def test_an_up_to_date_compile_clears_what_a_killed_one_left(repo: Path, run):
+    run("compile", "--root", repo)
+    left = repo / ".build.new-killed"
+    write_tree(left, {"production/enwiki/streamconfigs.json": "{}"})
+    result = run("compile", "--root", repo)
+    assert "is up to date" in result.output
+    assert not left.exists()
+
+
+def test_a_failed_switch_leaves_no_staging_directory(repo: Path, run, monkeypatch):
+    """A mount point as the output fails the exchange with EBUSY."""
+    run("compile", "--root", repo)
+    before = tree_digest(repo / "build")
+
+    def busy(*_args):
+        raise OSError(errno.EBUSY, "Device or resource busy")
+
+    monkeypatch.setattr(emit, "_exchange", busy)
+    result = run("compile", "--root", repo, "--force")
+    assert result.exit_code == 1 and "Device or resource busy" in result.output
+    assert tree_digest(repo / "build") == before
+    assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".build")) == []
+
+
+def test_a_file_the_manifest_does_not_list_is_noticed_even_when_up_to_date(repo: Path, run):
+    run("compile", "--root", repo)
+    (repo / "build" / "production" / "stray.json").write_text("{}")
+    result = run("compile", "--root", repo)
+    assert result.exit_code == 1 and "holds files streamconf did not write: production/stray.json" in result.output

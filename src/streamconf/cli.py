@@ -184,13 +184,13 @@ def import_command(case: Path, root: Path, force: bool) -> None:
 
 @cli.command("compile")
 @root_option
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output directory [default: ROOT/build].")
+@click.option("--out", type=click.Path(), default=None, help="Output directory [default: ROOT/build].")
 @click.option("--realm", "realms", multiple=True, help="Compile only this realm (repeatable).")
 @click.option("--wiki", "wikis", multiple=True, help="Compile only this wiki (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even when the output is up to date.")
 @click.option("--ref", default=None, help="Compile the config as this commit, branch or tag has it (the working tree is not touched).")
 @at_option
-def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool,
+def compile_command(root: Path, out: str | None, realms: tuple[str, ...], wikis: tuple[str, ...], force: bool,
                     ref: str | None, at) -> None:
     """Compile every wiki's bundles into OUT/<realm>/<wiki>/{streamconfigs,eventlogging}.json,
     with OUT/manifest.json. Atomic: on any error OUT keeps its previous content. With instruments,
@@ -206,7 +206,8 @@ def compile_command(root: Path, out: Path | None, realms: tuple[str, ...], wikis
     from .reporters import text
     from .workflow import compile_repository
 
-    result = compile_repository(root, out or root / "build", realms, wikis, force, ref, at)
+    # `out` stays a string: an empty --out "$UNSET" must be refused, not read as ".".
+    result = compile_repository(root, root / "build" if out is None else out, realms, wikis, force, ref, at)
     print_diagnostics(result.diagnostics)
     status(text.compiled(result))
 
@@ -404,12 +405,12 @@ def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) ->
 
 
 @cli.command("publish")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--keep", default=5, show_default=True, type=click.IntRange(1), help="Releases to keep.")
 @click.option("--allow-dirty", is_flag=True, help="Publish a build compiled from uncommitted changes.")
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
 @click.option("--rollback", is_flag=True, help="Switch DEST back to the release before the current one.")
-def publish_command(paths: tuple[Path, ...], keep: int, allow_dirty: bool, dry_run: bool, rollback: bool) -> None:
+def publish_command(paths: tuple[str, ...], keep: int, allow_dirty: bool, dry_run: bool, rollback: bool) -> None:
     """Publish BUILD_DIR to DEST: verify every file against the manifest, copy it to a new
     release under DEST/releases/, and switch DEST/current to it atomically.
 

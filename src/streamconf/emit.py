@@ -2,7 +2,9 @@
 rename, so the output directory always holds one complete build, the old or the new.
 
 Files with the same content are written once and hard-linked (copied where links fail). A
-manifest (manifest.py) lists the sha256 of every file and what the build was made from.
+manifest (manifest.py) lists the sha256 of every file and what the build was made from. The
+output is first checked to be compile's own (outputs.claim_output), and everything is flushed to
+the disk before it is switched in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -21,7 +24,9 @@ from typing import Any, Callable, Iterable, Iterator
 from .codes import fail
 from .diagnostics import ConfigError, Location
 from .feedback import stage
-from .manifest import MANIFEST, MANIFEST_FORMAT, Build, file_digests, manifest_bytes, read_manifest, verify
+from .layout import INPUT_PATHS
+from .manifest import MANIFEST, Build, file_digests, load_manifest, manifest_bytes, unlisted, verify
+from .outputs import claim_output, walk
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -31,20 +36,30 @@ def output_error(path: Path, message: str, hint: str = "") -> ConfigError:
     return fail("SC010", Location(str(path)), message, hint)
 
 
+def build_foreign(out: Path) -> list[str]:
+    """For claim_output: what in `out` compile did not write. A directory without a manifest
+    holds only such files; a manifest that cannot be trusted is refused."""
+    manifest = load_manifest(out)
+    if manifest is None:
+        return [path for path, _ in walk(out, 100) if "/" not in path][:100]
+    return unlisted(out, manifest.files)
+
+
 def is_current(out: Path, source: dict[str, Any], generator: str, holds: Callable[[dict], bool] = lambda _: True) -> bool:
-    """True when `out` holds an intact build of the same sources by the same version, of which
-    `holds` (given the manifest) says that it is still what a build would be now."""
-    if out.is_symlink() or not out.is_dir():
+    """True when `out` holds an intact build of the same sources by the same version and nothing
+    else, of which `holds` (given the manifest) says that it is still what a build would be now."""
+    if not out.is_dir() or out.is_symlink():
         return False
-    manifest = read_manifest(out)
-    return bool(manifest) and manifest.get("source") == source and manifest.get("generator") == generator \
-        and manifest.get("format") == MANIFEST_FORMAT and holds(manifest) and not verify(out, manifest)
+    manifest = load_manifest(out)
+    return bool(manifest) and manifest.source == source and manifest.document["generator"] == generator \
+        and holds(manifest.document) and not verify(out, manifest.files) and not unlisted(out, manifest.files)
 
 
 @contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """Serialise writers of outputs in `directory` (a second compile waits for the first)."""
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    """Serialise writers of outputs in `directory` (a second compile waits for the first). The
+    lock is on the directory itself: nothing is left behind when a process dies."""
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -52,44 +67,63 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str, Any], generator: str,
-                directories: Iterable[str] = ()) -> Build:
-    """Replace `out` with the build, atomically; on any failure `out` is left as it was.
+def claim_build_output(out: Path | str, root: Path | None) -> Path:
+    """The output directory of compile, once it is provably compile's to replace."""
+    sources = [(root / name, "the config source") for name in INPUT_PATHS] if root is not None else []
+    return claim_output(out, build_foreign, sources)
 
-    `build` may be the function that makes it: it is called once the output is locked, while a
-    thread creates the `directories` (relative paths) of the new build. Thousands of directories
-    are the kernel's work, which then overlaps the compile's."""
-    out = Path(os.path.abspath(out))
-    if out.is_symlink():
-        raise output_error(out, "the output directory is a symbolic link; it is never written through",
-                           "remove the link, or name the real directory with --out")
-    if out.exists() and not out.is_dir():
-        raise output_error(out, "the output path exists and is not a directory", "name a directory with --out")
+
+def prepare(out: Path | str, root: Path | None) -> Path:
+    """Check the output, create its parent, and return the path to write (see claim_output)."""
+    out = claim_build_output(out, root)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with locked(out.parent):
-            _recover(out)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-            try:
-                made = _Directories(staging, directories)
-                try:
-                    build = build() if callable(build) else build
-                finally:
-                    made.join()
-                with stage("writing the build"):
-                    digests = file_digests(build)
-                    _write_files(staging, build, digests, made.result())
-                    (staging / MANIFEST).write_bytes(manifest_bytes(build, digests, source, generator))
-                    os.chmod(staging, 0o755)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            _swap(staging, out)
-        return build
     except OSError as error:
-        where = error.filename or out
-        raise output_error(Path(where), f"cannot write the build: {error.strerror or error}",
+        raise output_error(Path(error.filename or out.parent), f"cannot create the directory: {error.strerror}",
+                           "fix the path or its permissions") from None
+    return out
+
+
+@contextmanager
+def output_lock(out: Path, root: Path | None) -> Iterator[Path]:
+    """Hold the lock of `out`, check again under it that `out` is compile's to replace, and
+    clear what an interrupted compile left beside it."""
+    try:
+        with locked(out.parent):
+            out = claim_build_output(out, root)
+            _recover(out)
+            yield out
+    except OSError as error:
+        raise output_error(Path(error.filename or out), f"cannot write the build: {error.strerror or error}",
                            f"{out} keeps its previous content; free space or fix permissions and run again") from None
+
+
+def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str, Any], generator: str,
+                directories: Iterable[str] = ()) -> Build:
+    """Replace `out` with the build, atomically and durably, under output_lock; on any failure
+    `out` is left as it was and nothing is left beside it.
+
+    `build` may be the function that makes it: it is called while a thread creates the
+    `directories` (relative paths) of the new build. Thousands of directories are the kernel's
+    work, which then overlaps the compile's."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        made = _Directories(staging, directories)
+        try:
+            build = build() if callable(build) else build
+        finally:
+            made.join()
+        with stage("writing the build"):
+            digests = file_digests(build)
+            _write_files(staging, build, digests, made.result())
+            write_durably(staging / MANIFEST, manifest_bytes(build, digests, source, generator))
+            os.chmod(staging, 0o755)
+            sync_tree(staging)
+        _swap(staging, out)
+    except BaseException:
+        remove(staging)
+        raise
+    return build
 
 
 class _Directories(threading.Thread):
@@ -120,11 +154,43 @@ class _Directories(threading.Thread):
 
 def _write_files(staging: Path, build: Build, digests: dict[str, str], made: set[Path]) -> None:
     outputs = build.outputs
+    place_files(staging, digests, lambda path, target: write_durably(target, outputs[path]), made)
 
-    def write(path: str, target: Path) -> None:
-        with open(target, "xb") as handle:
-            handle.write(outputs[path])
-    place_files(staging, digests, write, made)
+
+def write_durably(target: Path, data: bytes) -> None:
+    """Create `target` with `data` and flush it to the disk."""
+    with open(target, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def sync_tree(directory: Path) -> None:
+    """Flush every directory of a tree just written (its files were flushed as written), deepest
+    first, so no name in it can point to bytes that never reached the disk."""
+    for path, status in reversed(list(walk(directory))):
+        if stat.S_ISDIR(status.st_mode):
+            sync_directory(directory / path)
+    sync_directory(directory)
+
+
+def remove(path: Path) -> None:
+    """Remove a file, link or tree of our own; a link is removed, never followed."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path)
+    except OSError:
+        pass
 
 
 def place_files(directory: Path, digests: dict[str, str], produce: Callable[[str, Path], None],
@@ -161,6 +227,7 @@ def _exchange(first: Path, second: Path) -> None:
 def _swap(staging: Path, out: Path) -> None:
     if not out.exists():
         os.rename(staging, out)
+        sync_directory(out.parent)
         return
     try:
         _exchange(staging, out)
@@ -172,15 +239,16 @@ def _swap(staging: Path, out: Path) -> None:
         previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
         os.rename(out, previous / out.name)
         os.rename(staging, out)
-    shutil.rmtree(previous, ignore_errors=True)
+    sync_directory(out.parent)
+    remove(previous)
 
 
 def _recover(out: Path) -> None:
     """Clear what an interrupted write left beside `out`; restore `out` if it was moved aside."""
     for leftover in sorted(out.parent.glob(f".{out.name}.old-*")):
         moved = leftover / out.name
-        if not out.exists() and moved.is_dir():
+        if not out.exists() and moved.is_dir() and not moved.is_symlink():
             os.rename(moved, out)
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove(leftover)
     for leftover in out.parent.glob(f".{out.name}.new-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove(leftover)

@@ -28,6 +28,8 @@ CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 """What a config is made of: what git watches for changes."""
 CASE_PATHS = tuple(path for path in CONFIG_PATHS if path != "instruments")
 """What a case document describes, and so what its `import --force` replaces: not instruments."""
+INPUT_PATHS = TREES + TOP_LEVEL_FILES
+"""Every path streamconf reads: what no output may overlap, and what a clean build must match."""
 YAML_SUFFIXES = (".yaml", ".yml")
 DBLIST_SUFFIX = ".dblist"
 OVERLAY_FOLDER = "instruments"  # overrides/<realm>/instruments/: a realm's instrument changes

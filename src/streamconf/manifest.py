@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .diagnostics import Diagnostic
+from .codes import fail
+from .diagnostics import ConfigError, Diagnostic, Location
+from .outputs import bounded, is_inside, read_regular, walk
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -54,22 +57,74 @@ def manifest_bytes(build: Build, digests: dict[str, str], source: dict[str, Any]
     return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def read_manifest(out: Path) -> dict | None:
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest as read once: its bytes and the document they hold."""
+
+    path: Path
+    data: bytes
+    document: dict
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self.document["files"]
+
+    @property
+    def source(self) -> dict:
+        return self.document["source"]
+
+
+def load_manifest(directory: Path) -> Manifest | None:
+    """The manifest of a build or release, None when there is none. A manifest that is a link, a
+    FIFO, a device, too large, not JSON or of the wrong shape (a file path that is not relative,
+    normalised and inside the directory) is refused with an error naming it."""
+    path = directory / MANIFEST
     try:
-        with open(out / MANIFEST, "rb") as handle:
-            manifest = json.load(handle)
-    except (OSError, ValueError):
+        data = read_regular(path, MAX_MANIFEST_BYTES, "manifest")
+    except FileNotFoundError:
         return None
-    return manifest if isinstance(manifest, dict) else None
+    except OSError as error:
+        raise fail("SC203", Location(str(path)), f"cannot read the manifest: {error.strerror}",
+                   "check its permissions") from None
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        raise fail("SC204", Location(str(path)), "the manifest is not JSON",
+                   "this is not a complete streamconf build: compile again") from None
+    problem = manifest_problem(document)
+    if problem:
+        raise fail("SC204", Location(str(path)), f"not a streamconf manifest: {problem}",
+                   "compile again into a new directory")
+    return Manifest(path, data, document)
 
 
-def verify(out: Path, manifest: dict) -> list[str]:
-    """Files of the manifest that are missing or differ from their recorded sha256. Hard-linked
-    files are read once."""
+def manifest_problem(document: Any) -> str | None:
+    """What is wrong with the shape of a manifest document, or None."""
+    if not isinstance(document, dict):
+        return "not an object"
+    if document.get("format") != MANIFEST_FORMAT or type(document.get("format")) is not int:
+        return f"`format` is not {MANIFEST_FORMAT}"
+    if not isinstance(document.get("generator"), str) or not document["generator"].startswith("streamconf "):
+        return "`generator` is not streamconf"
+    for key in ("source", "realms", "files"):
+        if not isinstance(document.get(key), dict):
+            return f"`{key}` is not an object"
+    for path, digest in document["files"].items():
+        if not is_inside(path) or path == MANIFEST:
+            return f"the file path {bounded(path)} is not a relative path inside the build"
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            return f"the digest of {bounded(path)} is not sha256:<64 hex digits>"
+    return None
+
+
+def verify(out: Path, files: dict[str, str]) -> list[str]:
+    """Files of the manifest that are missing, not regular files or differ from their recorded
+    sha256. Hard-linked files are read once."""
     bad = []
-    files = manifest.get("files")
-    if not isinstance(files, dict):
-        return [MANIFEST]
     seen: dict[tuple[int, int], str] = {}
     for path, digest in files.items():
         target = out / path
@@ -77,9 +132,17 @@ def verify(out: Path, manifest: dict) -> list[str]:
             status = os.lstat(target)
             identity = (status.st_dev, status.st_ino)
             if identity not in seen and stat.S_ISREG(status.st_mode):
-                seen[identity] = sha256(target.read_bytes())
+                seen[identity] = sha256(read_regular(target, status.st_size))
             if seen.get(identity) != digest:
                 bad.append(path)
-        except OSError:
+        except (OSError, ConfigError):
             bad.append(path)
     return bad
+
+
+def unlisted(out: Path, files: dict[str, str]) -> list[str]:
+    """Entries under `out` that the manifest does not account for: neither a listed file, the
+    manifest, nor a directory holding listed files. Links are not followed."""
+    directories = {str(parent) for path in files for parent in PurePosixPath(path).parents if str(parent) != "."}
+    return [path for path, status in walk(out)
+            if path not in files and path != MANIFEST and not (stat.S_ISDIR(status.st_mode) and path in directories)]

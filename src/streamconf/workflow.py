@@ -8,12 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from . import GENERATOR
+from . import GENERATOR, emit
 from .codes import CODES, Code, diagnostic, fail
 from .compiler import RealmCompiler, compile_config, selection
 from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
 from .diff import ChangeSet, diff_configs
-from .emit import is_current, write_build
 from .explain import Explanation
 from .feedback import stage
 from .instruments import schedule, timestamps
@@ -71,7 +70,7 @@ def select(config: Config, realms: Sequence[str], wikis: Sequence[str]) -> None:
 
 @dataclass
 class CompileResult:
-    out: Path
+    out: Path | str
     build: Build | None  # None: the output was already up to date
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -96,25 +95,28 @@ def config_of(snapshot: Snapshot, root: Path | None = None) -> tuple[Config, lis
     return config, diagnostics
 
 
-def compile_repository(root: Path, out: Path, realms: Sequence[str] = (), wikis: Sequence[str] = (),
+def compile_repository(root: Path, out: Path | str, realms: Sequence[str] = (), wikis: Sequence[str] = (),
                        force: bool = False, ref: str | None = None, at: datetime | None = None) -> CompileResult:
     """Compile into `out`, unless it already holds what this compile would write. Instruments are
     compiled as they are at `at` (default: now); see schedule.build_holds for when a build made
-    for an earlier instant still holds."""
+    for an earlier instant still holds. `out` is checked first: see outputs.claim_output."""
+    given = out
+    out = emit.prepare(out, root)
     with stage("reading files"):
         state = snapshot(root, ref)
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
     current = timestamps.now()
-    if not force and not state.unreadable and \
-            is_current(out, source, GENERATOR, lambda manifest: schedule.build_holds(manifest, at, current)):
-        return CompileResult(out, None)
-    config, diagnostics = config_of(state, root)
-    select(config, realms, wikis)
-    directories = [f"{realm}/{wiki}" for realm, selected in selection(config, realms or None, wikis or None).items()
-                   for wiki in selected]
-    build = write_build(lambda: compile_config(config, realms or None, wikis or None, at or current), out, source,
-                        GENERATOR, directories)
-    return CompileResult(out, build, diagnostics + build.warnings)
+    with emit.output_lock(out, root) as out:
+        if not force and not state.unreadable and \
+                emit.is_current(out, source, GENERATOR, lambda manifest: schedule.build_holds(manifest, at, current)):
+            return CompileResult(given, None)
+        config, diagnostics = config_of(state, root)
+        select(config, realms, wikis)
+        directories = [f"{realm}/{wiki}" for realm, selected in selection(config, realms or None, wikis or None).items()
+                       for wiki in selected]
+        build = emit.write_build(lambda: compile_config(config, realms or None, wikis or None, at or current), out,
+                                 source, GENERATOR, directories)
+    return CompileResult(given, build, diagnostics + build.warnings)
 
 
 def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[ChangeSet, str, str]:

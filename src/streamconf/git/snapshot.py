@@ -44,8 +44,8 @@ def snapshot(root: Path, ref: str | None = None) -> Snapshot:
         from .state import working_tree
 
         require_directory(root)
-        commit, dirty = working_tree(root)
-        return Snapshot(*read_files(root), "the working tree", commit, dirty)
+        files, unreadable = read_files(root)
+        return Snapshot(files, unreadable, "the working tree", *working_tree(root, files))
     from . import repository
 
     checkout = repository.require_checkout(root)
