@@ -191,9 +191,13 @@ def test_diff_of_the_working_tree_against_the_merge_base(history, run):
     changes = diff_json(run, root)
     assert [(c["section"], c["stream"], c["path"], c["new"], c["breaking"], c["wikis_summary"]) for c in changes if c["realm"] == "production"] == [
         ("eventlogging", "a.b", ["producers", "eventgate", "enrich", "ua"], "de-ua", None, "dewiki"),
-        ("eventlogging", "c.d", [], None, "dropped from EventLogging", "all 6 production wikis"),
+        ("eventlogging", "c.d", [], None, "dropped from EventLogging", "all production wikis but enwiki"),
+        ("eventlogging", "c.d", [], None, "dropped from EventLogging", "enwiki"),
         ("streamconfigs", "a.b", ["producers", "eventgate", "enrich", "ua"], "de-ua", None, "dewiki"),
     ]
+    embedded = {tuple(c["wikis"]): c["old"] for c in changes if c["realm"] == "production" and c["stream"] == "c.d"}
+    assert embedded[("enwiki",)] == {"sample": {"rate": 0.2}}, "each record carries what its wikis embedded"
+    assert embedded[("boardwiki", "dewiki", "frwiki", "metawiki", "officewiki")] == {}
     markdown = run("diff", "--root", root, "--format", "markdown")
     assert "**2 breaking changes** for consumers." in markdown.output
     assert "| production | `c.d (EventLogging)` | dropped from EventLogging | all 6 production wikis | ⚠️ breaking: dropped from EventLogging |" in markdown.output
@@ -211,7 +215,13 @@ def test_diff_removed_stream_is_breaking(history, run):
     changes = diff_json(run, root, "HEAD")
     removed = [(c["realm"], c["path"], c["breaking"], c["wikis_summary"]) for c in changes
                if c["section"] == "streamconfigs" and c["stream"] == "c.d"]
-    assert removed == [("beta", [], "stream removed", "all 2 beta wikis"), ("production", [], "stream removed", "all 6 production wikis")]
+    assert removed == [("beta", [], "stream removed", "all 2 beta wikis"),
+                       ("production", [], "stream removed", "all production wikis but enwiki"),
+                       ("production", [], "stream removed", "enwiki")]
+    text = run("diff", "--root", root, "HEAD").output
+    assert "    stream removed   on all 6 production wikis   [breaking: stream removed]\n" in text
+    assert "      sample.rate: 0.2   on enwiki\n      sample.rate: absent   on all production wikis but enwiki\n" in text
+    assert text.endswith("4 changes, 4 breaking\n"), "a stream removed is one change, whatever its configs"
 
 
 # explain --------------------------------------------------------------------------------------

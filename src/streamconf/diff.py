@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from .compiler import ApiBody, RealmCompiler
 from .model import Config, Realm
 from .render import to_json_value
 from .resolve import SETTINGS, Value, WikiClass
+from .values import leaves
 
+VALUE_SECTIONS = ("streamconfigs", "eventlogging")  # whose configs added or removed are shown leaf by leaf
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
 BREAKING_SETTINGS = {
     "schema_title": "schema_title changed",
@@ -50,11 +52,46 @@ class Change:
         return (self.realm, self.section, self.stream, self.path)
 
     def identity(self) -> tuple:
-        """Changes with the same identity are one change on several wikis. A stream added or
-        removed is the same change whatever its config was."""
-        if not self.path:
-            return self.sort_key() + (self.old is ABSENT, self.new is ABSENT)
-        return self.sort_key() + (show_value(self.old), show_value(self.new))
+        """Changes with the same identity are one change on several wikis: the same setting from
+        the same value to the same value (objects compared without their key order)."""
+        return self.sort_key() + (canonical(self.old), canonical(self.new))
+
+    @property
+    def whole_stream(self) -> bool:
+        """A stream (or EventLogging entry) added or removed, rather than one of its settings."""
+        return not self.path
+
+    def group(self) -> tuple:
+        """What a reviewer reads as one change: a stream added or removed is one change whatever
+        its config on each wiki; a setting change is one change per old and new value."""
+        return self.sort_key() + (self.old is ABSENT, self.new is ABSENT) if self.whole_stream else self.identity()
+
+
+@dataclass
+class Entry:
+    """One change as a reviewer reads it: for a stream added or removed, every config it had or
+    has, each with its wikis."""
+
+    change: Change  # the first of its changes: realm, section, stream, path, breaking
+    wikis: set[str]
+    configs: list[tuple[Value, set[str]]]  # a stream added or removed: its config (new or old), per wiki set
+
+    def values(self) -> list[tuple[tuple, Value, set[str]]]:
+        """A stream's config added or removed, leaf by leaf: (path, value, wikis) for every value
+        the leaf has, the largest wiki set first, then absent on the wikis whose config lacks it."""
+        by_path: dict[tuple, dict[str, tuple[Value, set[str]]]] = {}
+        for config, wikis in self.configs:
+            for path, value in leaves(config):
+                if path != ("stream",):  # the stream key, already the heading
+                    by_path.setdefault(path, {}).setdefault(canonical(value), (value, set()))[1].update(wikis)
+        found = []
+        for path, values in by_path.items():
+            found += [(path, value, wikis) for value, wikis in
+                      sorted(values.values(), key=lambda item: (-len(item[1]), sorted(item[1])))]
+            lacking = self.wikis - set().union(*(wikis for _, wikis in values.values()))
+            if lacking:
+                found.append((path, ABSENT, lacking))
+        return found
 
 
 @dataclass
@@ -68,11 +105,35 @@ class ChangeSet:
         self.changes.setdefault(change.identity(), (change, set()))[1].update(wikis)
 
     def sorted(self) -> list[tuple[Change, set[str]]]:
-        return sorted(self.changes.values(), key=lambda item: item[0].sort_key())
+        """Every change with its wikis; a stream added or removed comes once per config it has."""
+        return sorted(self.changes.values(), key=lambda item: (item[0].sort_key(), sorted(item[1])))
+
+    def only(self, keep: Callable[[Change, set[str]], set[str]]) -> ChangeSet:
+        """The changes on the wikis `keep` returns for each (none: the change is left out)."""
+        kept = ChangeSet(realms=self.realms)
+        for change, wikis in self.changes.values():
+            wikis = keep(change, wikis)
+            if wikis:
+                kept.add(change, tuple(wikis))
+        return kept
+
+    def entries(self) -> list[Entry]:
+        grouped: dict[tuple, Entry] = {}
+        for change, wikis in self.sorted():
+            entry = grouped.setdefault(change.group(), Entry(change, set(), []))
+            entry.wikis |= wikis
+            if change.whole_stream and change.section in VALUE_SECTIONS:
+                entry.configs.append((change.old if change.new is ABSENT else change.new, wikis))
+        return list(grouped.values())
 
     @property
-    def breaking(self) -> list[Change]:
-        return [change for change, _ in self.changes.values() if change.breaking]
+    def breaking(self) -> list[Entry]:
+        return [entry for entry in self.entries() if entry.change.breaking]
+
+
+def canonical(value: Value) -> str:
+    """A value's JSON with objects' keys sorted: equal for values that differ only in key order."""
+    return "absent" if value is ABSENT else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def same(old: Value, new: Value) -> bool:

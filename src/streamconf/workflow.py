@@ -185,7 +185,7 @@ def schedule_repository(root: Path, realms: Sequence[str], at: datetime | None) 
 @dataclass
 class LogEntry:
     revision: object  # git.repository.Revision
-    changes: list  # (Change, wikis) pairs
+    changes: ChangeSet  # the stream's (or instrument's) changes in the commit
 
 
 def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
@@ -205,10 +205,10 @@ def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> 
             if config is None:
                 continue
             name = realm or config.root_realm
-            changed = diff_configs(previous, config, commit.committed_datetime).sorted()
-            changes = [(change, wikis) for change, wikis in changed
-                       if change.stream == stream and change.realm == name and (wiki is None or wiki in wikis)]
-            if changes:
+            changes = diff_configs(previous, config, commit.committed_datetime).only(
+                lambda change, wikis: set() if change.stream != stream or change.realm != name else
+                wikis if wiki is None else wikis & {wiki})
+            if changes.changes:
                 entries.append(LogEntry(repository.revision(commit), changes))
             previous = config
     return entries

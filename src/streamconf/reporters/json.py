@@ -52,12 +52,18 @@ def diff(changes: ChangeSet, before: str, after: str) -> str:
 
 
 def _change_records(changes: ChangeSet) -> list[dict]:
+    """One record per change and per value: a stream added on several wikis with different configs
+    gives one record per config, so each record carries exactly what its wikis are served."""
+    from ..render import to_json_value
+
+    def served(value: object) -> object:
+        return None if value is ABSENT else to_json_value(value)
     records = []
     for change, wikis in changes.sorted():
         records.append({
             "realm": change.realm, "section": change.section, "stream": change.stream, "path": list(change.path),
-            "old": None if change.old is ABSENT else change.old, "old_absent": change.old is ABSENT,
-            "new": None if change.new is ABSENT else change.new, "new_absent": change.new is ABSENT,
+            "old": served(change.old), "old_absent": change.old is ABSENT,
+            "new": served(change.new), "new_absent": change.new is ABSENT,
             "breaking": change.breaking or None, "wikis": sorted(wikis),
             "wikis_summary": describe_wikis(wikis, changes.realms.get(change.realm), change.realm),
         })

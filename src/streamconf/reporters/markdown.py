@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..diff import ChangeSet
 from ..wikisets import describe_wikis
-from .text import HEADING_SUFFIX, describe
+from .text import HEADING_SUFFIX, describe, describe_value
 
 if TYPE_CHECKING:
     from ..codes import Code
@@ -14,18 +14,21 @@ if TYPE_CHECKING:
 
 def diff(changes: ChangeSet, title: str) -> str:
     lines = [f"### {title}", ""]
-    if not changes.changes:
+    entries = changes.entries()
+    if not entries:
         return "\n".join(lines + ["No change to the effective config of any wiki.", ""])
     breaking = changes.breaking
     if breaking:
         lines += [f"**{len(breaking)} breaking change{'s' if len(breaking) > 1 else ''}** for consumers.", ""]
     lines += ["| realm | stream | change | wikis | |", "| --- | --- | --- | --- | --- |"]
-    for change, wikis in changes.sorted():
-        stream = change.stream + HEADING_SUFFIX[change.section]
+    for entry in entries:
+        change, realm = entry.change, changes.realms.get(entry.change.realm)
         mark = f"⚠️ breaking: {change.breaking}" if change.breaking else ""
-        cells = [change.realm, f"`{stream}`", describe(change).replace("|", "\\|"),
-                 describe_wikis(wikis, changes.realms.get(change.realm), change.realm), mark]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows = [(change.realm, f"`{change.stream + HEADING_SUFFIX[change.section]}`", describe(change), entry.wikis, mark)]
+        rows += [("", "", f"↳ {describe_value(path, value)}", wikis, "") for path, value, wikis in entry.values()]
+        for realm_cell, stream_cell, what, wikis, note in rows:
+            cells = [realm_cell, stream_cell, what.replace("|", "\\|"), describe_wikis(wikis, realm, change.realm), note]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines + [""])
 
 

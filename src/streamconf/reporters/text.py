@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Iterable, TextIO
 
 from ..diagnostics import ERROR, NOTICE, Diagnostic
-from ..diff import ABSENT, Change, ChangeSet, show_value
+from ..diff import ABSENT, Change, ChangeSet, Entry, show_value
 from ..instruments.timestamps import format_instant
 from ..values import plural, show
 from ..wikisets import describe_wikis
@@ -15,7 +15,8 @@ from ..wikisets import describe_wikis
 if TYPE_CHECKING:
     from ..codes import Code
     from ..explain import Source
-    from ..model import Config
+    from ..model import Config, Realm
+    from ..resolve import Value
     from datetime import datetime
 
     from ..instruments.schedule import Scheduled
@@ -110,23 +111,40 @@ def describe(change: Change) -> str:
     return f"{what}: {show_value(change.old)} → {show_value(change.new)}"
 
 
+def describe_value(path: tuple, value: Value) -> str:
+    """One leaf of a stream's config added or removed."""
+    return f"{'.'.join(map(str, path)) or 'config'}: {show_value(value)}"
+
+
+def entry_rows(entry: Entry, realm: Realm | None, indent: str) -> list[Row]:
+    """A change and, for a stream added or removed, its values per wiki set; a value that is the
+    same on all the stream's wikis is shown without them."""
+    change = entry.change
+    line = f"{indent}{describe(change)}   on {describe_wikis(entry.wikis, realm, change.realm)}"
+    rows = [("breaking", line + f"   [breaking: {change.breaking}]") if change.breaking else ("", line)]
+    for path, value, wikis in entry.values():
+        where = "" if wikis == entry.wikis else f"   on {describe_wikis(wikis, realm, change.realm)}"
+        rows.append(("", f"{indent}  {describe_value(path, value)}{where}"))
+    return rows
+
+
 def diff_rows(changes: ChangeSet) -> list[Row]:
     """(style, line) pairs for the terminal: style is '', 'realm', 'stream' or 'breaking'."""
-    if not changes.changes:
+    entries = changes.entries()
+    if not entries:
         return [("", "No change to the effective config of any wiki.")]
     rows: list[Row] = []
     current: tuple[str, str, str] | None = None
-    for change, wikis in changes.sorted():
+    for entry in entries:
+        change = entry.change
         if current is None or current[0] != change.realm:
             rows.append(("realm", change.realm))
         heading = (change.realm, change.section, change.stream)
         if heading != current:
             rows.append(("stream", "  " + change.stream + HEADING_SUFFIX[change.section]))
             current = heading
-        where = describe_wikis(wikis, changes.realms.get(change.realm), change.realm)
-        line = f"    {describe(change)}   on {where}"
-        rows.append(("breaking", line + f"   [breaking: {change.breaking}]") if change.breaking else ("", line))
-    total = len(changes.changes)
+        rows += entry_rows(entry, changes.realms.get(change.realm), "    ")
+    total = len(entries)
     rows.append(("", f"{total} change{'s' if total != 1 else ''}, {len(changes.breaking)} breaking"))
     return rows
 
@@ -137,10 +155,11 @@ def log_rows(entries: list[LogEntry], stream: str, wiki: str | None) -> list[Row
     rows = []
     for entry in entries:
         rows.append(("stream", f"{entry.revision.short} {entry.revision.date} {entry.revision.author}: {entry.revision.subject}"))
-        for change, wikis in entry.changes:
-            where = wiki or describe_wikis(wikis, None, change.realm)
-            line = f"    {'EventLogging: ' if change.section == 'eventlogging' else ''}{describe(change)}   on {where}"
-            rows.append(("breaking" if change.breaking else "", line))
+        for change in entry.changes.entries():
+            lines = entry_rows(change, None, "    ")
+            if change.change.section == "eventlogging":
+                lines[0] = (lines[0][0], "    EventLogging: " + lines[0][1].lstrip())
+            rows += lines
     return rows
 
 
