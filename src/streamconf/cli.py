@@ -20,9 +20,16 @@ EXIT_USAGE = 2
 EXIT_FOUND = 3  # diff --fail-on found what it fails on
 
 
+def _found_root(ctx: click.Context, param: click.Parameter, root: Path | None) -> Path:
+    from .layout import find_root
+
+    return root if root is not None else find_root(Path("."))
+
+
 def root_option(function):
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                        show_default=True, help="The config repository to work on.")(function)
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None, callback=_found_root,
+                        help="The config repository to work on [default: the nearest folder at or above this one "
+                             "with streamconf.yaml or realms/, no higher than the git root].")(function)
 
 
 def realm_option(function):
@@ -162,7 +169,8 @@ def status(line: str) -> None:
 
 @cli.command("import")
 @click.argument("case", type=click.Path(dir_okay=False, path_type=Path))
-@root_option
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The folder to write the config repository into.")
 @click.option("--force", is_flag=True, help="Replace an existing config tree whole (an instruments import: instruments/imported.yaml only).")
 def import_command(case: Path, root: Path, force: bool) -> None:
     """Write the YAML repository equivalent to a case document (mediawiki-config settings per

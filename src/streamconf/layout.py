@@ -14,7 +14,8 @@ every file passes before it is parsed, whether it is read from the working tree 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from .codes import diagnostic
 from .diagnostics import Diagnostic, Location
@@ -115,6 +116,21 @@ def overrides_realm(file: str) -> str:
 def realm_name(file: str) -> str:
     """The realm realms/<realm>.yaml declares."""
     return PurePosixPath(file).stem
+
+
+def find_root(start: Path) -> Path:
+    """The config repository that `start` is in, found as git finds its repository: the nearest
+    folder at or above `start` that holds streamconf.yaml, a top-level config file or realms/,
+    looking no higher than the git repository's root. When there is none, `start` itself (whose
+    checks then say what is missing). A relative `start` gives a path relative to the current folder."""
+    start = Path(start)
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if any((folder / name).is_file() for name in TOP_LEVEL_FILES) or (folder / "realms").is_dir():
+            return folder if start.is_absolute() else Path(os.path.relpath(folder))
+        if (folder / ".git").exists():
+            break
+    return start
 
 
 # File guards: the same for the working tree and for git ------------------------------------------
