@@ -12,20 +12,21 @@ from .context import Context
 from .registry import Finding, rule
 
 
-def _keys(value: Value, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    """(path of the map, key) for every key of every map inside value; list items by index."""
-    if type(value) is dict:
-        for key, item in value.items():
-            yield path, key
-            yield from _keys(item, path + (key,))
-    elif type(value) is list:
-        for index, item in enumerate(value):
-            yield from _keys(item, path + (index,))
-
-
-def _shape(path: tuple) -> tuple:
-    """Where a key sits whatever the list positions on the way: ('producers', 'x', '*')."""
-    return tuple("*" if type(part) is int else part for part in path)
+def _keys(value: Value) -> list[tuple[tuple, tuple, str]]:
+    """(path of the map, its shape, key) for every key of every map inside value. The shape is
+    where a key sits whatever the list positions on the way: ('producers', 'x', '*')."""
+    found, pending = [], [(value, (), ())]
+    while pending:
+        value, path, shape = pending.pop()
+        if type(value) is dict:
+            for key, item in value.items():
+                found.append((path, shape, key))
+                if type(item) in (dict, list):
+                    pending.append((item, path + (key,), shape + (key,)))
+        elif type(value) is list:
+            pending.extend((item, path + (index,), shape + ("*",)) for index, item in enumerate(value)
+                           if type(item) in (dict, list))
+    return found
 
 
 def _schema_keys(schema: dict, shape: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -36,17 +37,17 @@ def _schema_keys(schema: dict, shape: tuple = ()) -> Iterator[tuple[tuple, str]]
         yield from _schema_keys(schema["items"], shape + ("*",))
 
 
-def _settings_keys(context: Context) -> Iterator[tuple[Layer, tuple, tuple, str]]:
-    """(layer, where the settings start in it, path of the map inside the settings, key) for every
-    key of every stream's settings and of stream defaults, in every layer."""
+def _settings_keys(context: Context) -> Iterator[tuple[Layer, tuple, tuple, tuple, str]]:
+    """(layer, where the settings start in it, path of the map inside the settings, its shape, key)
+    for every key of every stream's settings and of stream defaults, in every layer."""
     for _, layer in context.own_layers("streams"):
         if type(layer.value) is dict:
             for name, settings in layer.value.items():
-                for path, key in _keys(settings):
-                    yield layer, (name,), path, key
+                for path, shape, key in _keys(settings):
+                    yield layer, (name,), path, shape, key
     for _, layer in context.own_layers("stream_defaults"):
-        for path, key in _keys(layer.value):
-            yield layer, (), path, key
+        for path, shape, key in _keys(layer.value):
+            yield layer, (), path, shape, key
 
 
 @rule("SL301")
@@ -77,14 +78,13 @@ def misspelt_key(context: Context) -> Iterator[Finding]:
         schema_keys.setdefault(shape, set()).add(key)
     places: dict[tuple[tuple, str], set[tuple]] = {}
     occurrences = list(_settings_keys(context))
-    for layer, start, path, key in occurrences:
-        places.setdefault((_shape(path), key), set()).add((layer.realm, layer.setting, layer.key) + start)
+    for layer, start, _, shape, key in occurrences:
+        places.setdefault((shape, key), set()).add((layer.realm, layer.setting, layer.key) + start)
     in_use: dict[tuple, set[str]] = {}
     for (shape, key), where in places.items():
         if len(where) > 1:
             in_use.setdefault(shape, set()).add(key)
-    for layer, start, path, key in occurrences:
-        shape = _shape(path)
+    for layer, start, path, shape, key in occurrences:
         if key in schema_keys.get(shape, ()) or len(places[(shape, key)]) > 1:
             continue
         close = close_names(key, schema_keys.get(shape, set()) | in_use.get(shape, set()))
