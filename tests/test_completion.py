@@ -64,6 +64,8 @@ def test_realms_and_refs(repository: Path):
 def test_root_is_read_from_the_command_line(repository: Path, tmp_path: Path):
     assert complete(tmp_path, f"streamconf show --root {repository} --realm beta en") == ["en_rtlwiki", "enwiki", "enwiktionary"]
     assert complete(tmp_path, "streamconf show en") == [], "no repository here: nothing, and no error"
+    assert complete(repository / "streams" / "mediawiki", "streamconf show --realm beta en") == \
+        ["en_rtlwiki", "enwiki", "enwiktionary"], "from a folder inside the repository, as the commands find it"
 
 
 def test_zsh_and_fish_get_the_same_names(repository: Path):

@@ -83,8 +83,9 @@ def _completer(names: Callable[..., list[str]], *keys: str):
     """A shell_complete function: names from the repository of --root (and of --realm, for wikis)."""
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
         from .completion import starting_with
+        from .layout import find_root
 
-        root = ctx.params.get("root") or Path(".")
+        root = ctx.params.get("root") or find_root(Path("."))
         given = [ctx.params.get(key) for key in keys]
         extra = [value for values in given for value in ((values,) if isinstance(values, str) else values or ())]
         return starting_with(incomplete, names(root, *extra))
