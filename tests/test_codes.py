@@ -25,6 +25,15 @@ def test_every_lint_rule_has_its_code_and_documentation():
         assert rule.doc and rule.name == CODES[rule.id].name
 
 
+def test_every_lint_rule_has_its_tests_in_the_lint_family_tests():
+    """Structural codes are produced one by one in test_structural_codes.py; each rule has a case
+    that fires in tests/lint/test_<family>.py, the module that mirrors the rule's module."""
+    for rule in RULES.values():
+        family = rule.check.__module__.rsplit(".", 1)[1]
+        tests = PROJECT / "tests" / "lint" / f"test_{family}.py"
+        assert f'"{rule.id}"' in tests.read_text("utf-8"), f"{rule.id} has no case in {tests.name}"
+
+
 def test_rules_lists_every_code(run):
     lines = run("rules").output.splitlines()
     assert [line.split()[0] for line in lines] == list(CODES)

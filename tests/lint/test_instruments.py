@@ -1,4 +1,5 @@
-"""Every instrument lint rule (SL101–SL115), with a case that fires and one that must not."""
+"""lint/instruments.py: every instrument rule (SL101–SL115), with a case that fires and one that must
+not."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Typos in keys: the misspelt-key rule (SL301) against the schemas and the repository's own
-vocabulary, suggestions for keys that a schema refuses, and the distance they rest on."""
+"""lint/misspellings.py and spelling.py: the misspelt-key rule (SL301) against the schemas and the
+repository's own vocabulary, suggestions for keys that a schema refuses, and the distance they rest
+on."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ from pathlib import Path
 
 from hypothesis import given, strategies as st
 
-from conftest import run_installed, write_tree
+from conftest import assert_rule_case, run_installed, write_tree
 from streamconf.spelling import close_names, edit_distance
-from test_lint import REALM, STREAM, findings
+
+from .common import REALM, STREAM, findings
+
+CASE = ({"streams/a.yaml": "a.b:\n" + STREAM + "  smaple: {rate: 0.5}\n"},
+        {"streams/a.yaml": "a.b:\n" + STREAM + "  sample: {rate: 0.5}\n"},
+        "streams/a.yaml:4:3: warning SL301 at default › a.b › smaple: `smaple` is set only here and no schema defines it: "
+        "did you mean `sample`?")
+
+
+def test_rule_fires_and_does_not(tmp_path: Path):
+    assert_rule_case(lambda directory, files: findings(directory, files, "SL301"), CASE, tmp_path)
 
 
 def misspelt(tmp_path: Path, files: dict[str, str]) -> list[str]:
