@@ -26,7 +26,7 @@ from streamconf.diagnostics import WARNING
 from streamconf.load import read_sources
 from streamconf.migrate import import_case
 from streamconf.validate import validate
-from streamconf.workflow import check, compile_repository
+from streamconf.workflow import check, compile_repository, import_document
 
 PHP = shutil.which("php")
 REFERENCE = Path(__file__).parent / "php" / "reference.php"
@@ -88,7 +88,7 @@ def test_import_then_compile_gives_mediawikis_answer_despite_stale_keys(case):
     with tempfile.TemporaryDirectory() as directory:
         case_path, root = Path(directory) / "case.json", Path(directory) / "repo"
         case_path.write_text(json.dumps(case))
-        imported = import_case(case_path, root, force=False)
+        imported = import_document(case_path, root, force=False)
         assert imported.lowered and "SL002" in imported.lowered, "the undeclared override is found"
         compile_repository(root, root / "build")
         assert php_equal(bundles(root / "build"), php_answer(case_path))

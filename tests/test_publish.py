@@ -195,7 +195,7 @@ def test_a_build_that_changes_during_the_copy_is_never_released(config, tmp_path
 
     monkeypatch.setattr(publishing, "check_build", then_rewritten)
     result = run("publish", two, dest)
-    assert result.exit_code == 1 and "the build changed while it was being copied" in result.output
+    assert result.exit_code == 1 and "error SC205" in result.output and "the build changed while it was being copied" in result.output
     assert tree_digest(dest) == serving
 
 

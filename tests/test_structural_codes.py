@@ -58,9 +58,8 @@ def sc005(tmp_path):
 
 
 def sc010(tmp_path):
-    root = _repository(tmp_path)
-    (tmp_path / "out").write_text("a file, not a directory\n")
-    return ["compile", "--root", root, "--out", tmp_path / "out"]
+    # Nothing can be created under /proc, not even by root: the output's parent cannot be made.
+    return ["compile", "--root", _repository(tmp_path), "--out", f"/proc/streamconf-{tmp_path.name}/out"]
 
 
 def sc020(tmp_path):
@@ -127,6 +126,32 @@ def sc101(tmp_path):
     return ["compile", "--root", root]
 
 
+def sc201(tmp_path):
+    write_tree(tmp_path / "out", {"notes.txt": "someone's\n"})
+    return ["compile", "--root", _repository(tmp_path), "--out", tmp_path / "out"]
+
+
+def sc202(tmp_path):
+    root = _repository(tmp_path)
+    return ["compile", "--root", root, "--out", root]
+
+
+def sc204(tmp_path):
+    write_tree(tmp_path / "build", {"manifest.json": "not json\n"})
+    return ["publish", tmp_path / "build", tmp_path / "dest"]
+
+
+def sc206(tmp_path):
+    root = _repository(tmp_path)
+    return ["compile", "--root", root, "--out", tmp_path / "build"], ["publish", tmp_path / "build", tmp_path / "dest"]
+
+
+def sc207(tmp_path):
+    root = _repository(tmp_path)
+    return (["compile", "--root", root, "--out", tmp_path / "build"],
+            ["publish", "--allow-dirty", tmp_path / "build", tmp_path / "dest"], ["publish", "--rollback", tmp_path / "dest"])
+
+
 INSTRUMENT = ("web-clicks:\n  start: 2026-11-01T00:00:00Z\n  end: 2027-01-31T23:59:59Z\n  stream_name: a.b\n"
               "  schema_title: analytics/link_hover\n  sample:\n    unit: pageview\n    rate: {default: 1}\n")
 
@@ -175,8 +200,16 @@ SCENARIOS: dict[str, Scenario] = {name.upper(): scenario for name, scenario in g
                                   if name.startswith("sc") and name[2:].isdigit()}
 
 
-def test_every_structural_code_has_a_scenario():
-    assert set(SCENARIOS) == {code for code in CODES if code.startswith("SC")}
+PRODUCED_ELSEWHERE = {
+    "SC203": "test_outputs.py",  # a manifest that is a link or a FIFO
+    "SC205": "test_publish.py",  # a build rewritten while publish copies it
+}
+
+
+def test_every_structural_code_has_a_test_that_produces_it():
+    assert set(SCENARIOS) | set(PRODUCED_ELSEWHERE) == {code for code in CODES if code.startswith("SC")}
+    for code, tests in PRODUCED_ELSEWHERE.items():
+        assert f"SC{code[2:]}" in (Path(__file__).parent / tests).read_text("utf-8")
 
 
 @pytest.mark.parametrize("code", sorted(SCENARIOS))

@@ -183,7 +183,7 @@ def import_command(case: Path, root: Path, force: bool) -> None:
       streamconf import mediawiki-config.json --root ./stream-config
       streamconf import instruments.json --root ./stream-config
     """
-    from .migrate import import_document
+    from .workflow import import_document
     from .reporters import text
 
     imported = import_document(case, root, force)

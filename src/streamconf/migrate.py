@@ -13,17 +13,16 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .codes import CODES, diagnostic, fail
-from .diagnostics import ERROR, WARNING, ConfigError, Diagnostic, Location, sort_key
+from .codes import CODES, fail
+from .diagnostics import ConfigError, Diagnostic, Location
 from .editors import editor_files, with_modeline
 from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
-from .load import parse_files, plain_scalar
+from .load import plain_scalar
 from .resolve import SETTINGS, as_map
 from .scaffold import create
 from .values import plural
@@ -184,26 +183,6 @@ def existing_config(root: Path) -> list[str]:
     return [name for name in CASE_PATHS if (root / name).exists() or (root / name).is_symlink()]
 
 
-@dataclass
-class Imported:
-    """What import wrote, and what it found that MediaWiki accepts and lint counts as an error."""
-
-    files: list[str]
-    findings: list[Diagnostic] = field(default_factory=list)  # at the severity they now have
-    lowered: list[str] = field(default_factory=list)  # the rules lowered to warnings in streamconf.yaml
-
-
-def accepted_errors(files: dict[str, str]) -> list[Diagnostic]:
-    """The lint errors in a repository's files: what MediaWiki accepts and the rules refuse."""
-    from .lint import lint
-    from .validate import validate
-
-    config, diagnostics = validate(parse_files({name: text.encode("utf-8") for name, text in files.items()}), partial=True)
-    broken = any(d.severity == ERROR and not d.code.startswith("SL") for d in diagnostics)
-    found = diagnostics + lint(config, None, (ERROR,), only_local=broken)
-    return sorted((d for d in found if d.severity == ERROR and d.code.startswith("SL")), key=sort_key)
-
-
 def settings_text(findings: list[Diagnostic]) -> str:
     """streamconf.yaml with the rules that found something lowered to warnings, saying why."""
     codes = sorted({d.code for d in findings})
@@ -222,15 +201,20 @@ def settings_text(findings: list[Diagnostic]) -> str:
     ])
 
 
-def import_case(case_path: Path, root: Path, force: bool) -> Imported:
-    """Write the repository for a case under `root`, with streamconf.yaml lowering the rules that
-    MediaWiki's own config breaks (unless a streamconf.yaml is already there: it is the user's)."""
+def case_files(case_path: Path) -> dict[str, str]:
+    """The repository files for a case document, each with its schema modeline."""
     case = read_case(case_path)
-    written = {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
-    findings = accepted_errors(written)
-    settings_kept = bool(findings) and (root / CONFIG_FILE).exists()
-    if findings and not settings_kept:
-        written[CONFIG_FILE] = with_modeline(CONFIG_FILE, settings_text(findings))
+    return {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
+
+
+def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
+    """Write the repository for a case under `root`, as it is; returns the files written."""
+    return write_repository(case_files(case_path), root, force)
+
+
+def write_repository(written: dict[str, str], root: Path, force: bool) -> list[str]:
+    """Write an imported repository under `root`: its config replaced whole (with `force`), a
+    streamconf.yaml only where there is none, and what editors need where it is missing."""
     present = existing_config(root)
     if present and not force:
         raise fail("SC021", Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
@@ -259,20 +243,4 @@ def import_case(case_path: Path, root: Path, force: bool) -> Imported:
     except OSError as error:
         raise fail("SC022", Location(str(error.filename or root)), f"cannot write the repository: {error.strerror}",
                     "check the permissions of --root") from None
-    lowered = sorted({d.code for d in findings})
-    reported = [replace(d, severity=WARNING) for d in findings] if not settings_kept else findings
-    if settings_kept:
-        reported.append(diagnostic("SC023", Location(str(root / CONFIG_FILE)),
-                                   f"{CONFIG_FILE} is yours and is kept: compile refuses these findings until it lowers "
-                                   f"{', '.join(lowered)}", "add to it: rules: {severity: {"
-                                   + ", ".join(f"{code}: warning" for code in lowered) + "}}"))
-    return Imported(sorted(written) + editors, reported, lowered if not settings_kept else [])
-
-
-def import_document(path: Path, root: Path, force: bool) -> Imported:
-    """Import a case document, or a configurator document (a JSON list of instruments)."""
-    from .instruments.importer import import_instruments
-
-    if isinstance(read_json_document(path), list):
-        return Imported(import_instruments(path, root, force))
-    return import_case(path, root, force)
+    return sorted(written) + editors

@@ -3,7 +3,7 @@ data; streamconf.reporters shows it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
@@ -11,12 +11,14 @@ from typing import Sequence
 from . import GENERATOR, emit
 from .codes import CODES, Code, diagnostic, fail
 from .compiler import RealmCompiler, compile_config, selection
-from .diagnostics import ERROR, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
+from .diagnostics import ERROR, WARNING, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
 from .diff import ChangeSet, diff_configs
+from .editors import with_modeline
 from .explain import Explanation
 from .feedback import stage
 from .instruments import schedule, timestamps
 from .git.snapshot import Snapshot, require_directory, snapshot
+from .layout import CONFIG_FILE
 from .load import Sources, parse_files, read_sources
 from .manifest import Build
 from .model import Config
@@ -283,3 +285,48 @@ def code_docs() -> list[tuple[Code, str]]:
     from .lint import RULES
 
     return [(code, RULES[code.id].doc if code.id in RULES else code.summary) for code in CODES.values()]
+
+
+@dataclass
+class Imported:
+    """What import wrote, and what it found that MediaWiki accepts and lint counts as an error."""
+
+    files: list[str]
+    findings: list[Diagnostic] = field(default_factory=list)  # at the severity they now have
+    lowered: list[str] = field(default_factory=list)  # the rules lowered to warnings in streamconf.yaml
+
+
+def accepted_errors(files: dict[str, str]) -> list[Diagnostic]:
+    """The lint errors in a repository's files: what MediaWiki accepts and the rules refuse."""
+    from .lint import lint
+
+    config, diagnostics = validate(parse_files({name: text.encode("utf-8") for name, text in files.items()}), partial=True)
+    broken = any(d.severity == ERROR and not d.code.startswith("SL") for d in diagnostics)
+    found = diagnostics + lint(config, None, (ERROR,), only_local=broken)
+    return sorted((d for d in found if d.severity == ERROR and d.code.startswith("SL")), key=sort_key)
+
+
+def import_document(path: Path, root: Path, force: bool) -> Imported:
+    """Import a configurator document (a JSON list of instruments) as it is; or a case document,
+    with streamconf.yaml lowering the rules that MediaWiki's own config breaks to warnings, so that
+    compile gives MediaWiki's answer (unless a streamconf.yaml is already there: it is the user's,
+    and the result says what to add to it)."""
+    from .instruments.importer import import_instruments
+    from .migrate import case_files, read_json_document, settings_text, write_repository
+
+    if isinstance(read_json_document(path), list):
+        return Imported(import_instruments(path, root, force))
+    files = case_files(path)
+    findings = accepted_errors(files)
+    kept = bool(findings) and (root / CONFIG_FILE).exists()
+    if findings and not kept:
+        files[CONFIG_FILE] = with_modeline(CONFIG_FILE, settings_text(findings))
+    written = write_repository(files, root, force)
+    lowered = sorted({d.code for d in findings})
+    if not kept:
+        return Imported(written, [replace(d, severity=WARNING) for d in findings], lowered)
+    advice = diagnostic("SC023", Location(str(root / CONFIG_FILE)),
+                        f"{CONFIG_FILE} is yours and is kept: compile refuses these findings until it lowers "
+                        f"{', '.join(lowered)}",
+                        "add to it: rules: {severity: {" + ", ".join(f"{code}: warning" for code in lowered) + "}}")
+    return Imported(written, findings + [advice])

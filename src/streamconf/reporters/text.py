@@ -20,10 +20,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..instruments.schedule import Scheduled
-    from ..migrate import Imported
     from ..publish import Plan
     from ..instruments.explain import Setter
-    from ..workflow import CompileResult, ExplainReport, InstrumentReport, LogEntry
+    from ..workflow import CompileResult, ExplainReport, Imported, InstrumentReport, LogEntry
 
 Row = tuple[str, str]  # (style, line); style is '', 'realm', 'stream', 'breaking' or 'shadow'
 STYLES = {"realm": "bold", "stream": "bold cyan", "breaking": "red", "shadow": "yellow"}
