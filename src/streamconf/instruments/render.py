@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from ..render import serialize_value
+from ..render import serialize_map, serialize_value
 from ..resolve import php_is_numeric
 from .resolve import DEFAULT
 from .timestamps import TimestampError, parse_instant
@@ -62,31 +62,34 @@ class InstrumentConfigs:
         except TimestampError:
             self.active = []  # the extension drops every instrument when one date does not parse
         self.rates = [first_rates(entry) for entry in self.active]
-        self.samples: dict[tuple[int, Any], dict] = {}
+        self.configs: dict[tuple[int, Any], tuple[dict, bytes]] = {}
         self.maps: dict[tuple, tuple[dict, bytes]] = {}
 
-    def sample(self, index: int, rate_key: Any) -> dict:
-        """The sample config of active instrument `index` where `rate_key` holds (None: default)."""
-        if (index, rate_key) not in self.samples:
+    def config(self, index: int, rate_key: Any) -> tuple[dict, bytes]:
+        """The entry of active instrument `index` where `rate_key` holds (None: the default), and
+        its bytes; made once, shared by every map that holds it."""
+        if (index, rate_key) not in self.configs:
             entry = self.active[index]
-            config: dict[str, Any] = {"rate": 0.0, "unit": "session"}
+            sample: dict[str, Any] = {"rate": 0.0, "unit": "session"}
             if "sample_rate" in entry:
-                config["rate"] = sample_rate(entry["sample_rate"].get(DEFAULT) if rate_key is None else rate_key)
+                sample["rate"] = sample_rate(entry["sample_rate"].get(DEFAULT) if rate_key is None else rate_key)
             if "sample_unit" in entry:
-                config["unit"] = entry["sample_unit"]
-            self.samples[(index, rate_key)] = config
-        return self.samples[(index, rate_key)]
+                sample["unit"] = entry["sample_unit"]
+            config = {"sample": sample, "stream_name": entry.get("stream_name"),
+                      "contextual_attributes": entry.get("contextual_attributes")}
+            self.configs[(index, rate_key)] = (config, serialize_value(config))
+        return self.configs[(index, rate_key)]
 
     def of(self, wiki: str) -> tuple[dict, bytes]:
         """The wiki's map and its bytes."""
         signature = tuple(rates.get(wiki) for rates in self.rates)
         if signature not in self.maps:
-            configs: dict[str, dict] = {}
+            configs: dict[str, tuple[dict, bytes]] = {}
             for index, (entry, rate_key) in enumerate(zip(self.active, signature)):
-                configs[entry["name"]] = {"sample": self.sample(index, rate_key), "stream_name": entry["stream_name"],
-                                          "contextual_attributes": entry["contextual_attributes"]}
+                configs[entry["name"]] = self.config(index, rate_key)
             # PHP writes an empty array as a JSON list, and so does the module on a wiki with no instrument.
-            self.maps[signature] = (configs, (serialize_value(configs) if configs else b"[]") + b"\n")
+            data = serialize_map({name: fragment for name, (_, fragment) in configs.items()}) if configs else b"[]"
+            self.maps[signature] = ({name: config for name, (config, _) in configs.items()}, data + b"\n")
         return self.maps[signature]
 
     def by_wiki(self, wikis: Iterable[str]) -> dict[str, bytes]:

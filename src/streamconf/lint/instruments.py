@@ -274,20 +274,22 @@ def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
           '1': [officewiki, dewiki]   # SL111: officewiki already gets rate 0.5
     ```
     """
+    wikis_of: dict[str, Wikis] = {}  # realm -> its wikis and tags, each tag expanded once
     for instrument in every_instrument(context):
-        realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
-        wikis = Wikis(realm)
+        realm = declaring_realm(context, instrument, "sample.rate")
+        wikis = wikis_of.setdefault(realm, Wikis(context.config.realms[realm]))
         first: dict[str, str] = {}
         for rate, names in instrument.rates.items():
             for index, name in enumerate(names if rate != DEFAULT else ()):
-                again = sorted(wiki for wiki in wikis.expand([name]) if first.get(wiki, rate) != rate)
+                named = wikis.expand([name])
+                again = sorted(wiki for wiki in named if first.get(wiki, rate) != rate)
                 if again:
                     shown = ", ".join(again[:3]) + (f" (+{len(again) - 3} more)" if len(again) > 3 else "")
                     yield Finding(instrument.location("sample.rate", (rate, index)),
                                   f"instrument {instrument.name!r}: {shown} already get{'s' if len(again) == 1 else ''} "
                                   f"rate {first[again[0]]}; {name!r} under {rate} does not hold there",
                                   "list each wiki under one rate", (instrument.name, "sample", "rate", rate, index))
-                for wiki in wikis.expand([name]):
+                for wiki in named:
                     first.setdefault(wiki, rate)
 
 
