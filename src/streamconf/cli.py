@@ -93,12 +93,12 @@ def _completer(names: Callable[..., list[str]], *keys: str):
 
 
 def _completers() -> dict[str, Callable]:
+    """Parameter name -> what completes it."""
     from . import completion
 
-    wikis = _completer(completion.wikis, "realm", "realms")
-    return {"wiki": wikis, "wikis": wikis, "stream": _completer(completion.streams_and_instruments), "realm": _completer(completion.realms),
-            "realms": _completer(completion.realms), "instrument": _completer(completion.instruments),
-            "ref": _completer(completion.refs), "base": _completer(completion.refs), "head": _completer(completion.refs)}
+    wikis, realms, refs = _completer(completion.wikis, "realm", "realms"), _completer(completion.realms), _completer(completion.refs)
+    return {"wiki": wikis, "wikis": wikis, "realm": realms, "realms": realms, "ref": refs, "base": refs, "head": refs,
+            "stream": _completer(completion.streams_and_instruments)}
 
 
 class _Commands(click.Group):
@@ -109,11 +109,12 @@ class _Commands(click.Group):
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         super().add_command(cmd, name)
         cmd.params.extend(feedback_options())
+        completers = _completers()
         for param in cmd.params:
-            if param.name in _completers():
+            if param.name in completers:
                 # click keeps a parameter's shell_complete function here; set by name, every
                 # command completes the same things the same way.
-                param._custom_shell_complete = _completers()[param.name]
+                param._custom_shell_complete = completers[param.name]
 
     def invoke(self, ctx: click.Context):
         from .feedback import NORMAL, Feedback, shown
