@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import atexit
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -22,6 +24,12 @@ GOLDEN = PROJECT / "tests" / "golden"
 """The golden cases with MediaWiki's real answers, carried by the project (test_golden checks the
 copy against the shared reference where one sits beside the project)."""
 EXECUTABLE = Path(sys.executable).parent / "streamconf"
+
+# The parse cache of a test run is its own, in a fresh directory, never the user's: every process
+# the tests start inherits this.
+CACHE = Path(tempfile.mkdtemp(prefix="streamconf-test-cache-"))
+os.environ["STREAMCONF_CACHE_DIR"] = str(CACHE)
+atexit.register(shutil.rmtree, CACHE, True)
 
 MINIMAL = {
     "realms/production.yaml": """

@@ -181,11 +181,16 @@ class RealmCompiler:
         self._all_classes: list[WikiClass] | None = None
 
     def setting(self, wiki_class: WikiClass, setting: str) -> Value:
-        """The setting's value for the class. Equal stream defaults are made one object, since
-        stream configs are shared by the identity of the defaults they were rendered with."""
-        cache_key = (setting, wiki_class.walk(setting))
+        """The setting's value for the class."""
+        return self.resolved_walk(setting, wiki_class.walk(setting))
+
+    def resolved_walk(self, setting: str, walk: tuple[Step, ...]) -> Value:
+        """The setting's value for the wikis that take the walk. Equal stream defaults are made one
+        object, since stream configs are shared by the identity of the defaults they were rendered
+        with."""
+        cache_key = (setting, walk)
         if cache_key not in self.resolved:
-            value = resolve_setting(self.keys[setting], cache_key[1])
+            value = resolve_setting(self.keys[setting], walk)
             self.resolved[cache_key] = self.renderer.intern(value) if setting == "stream_defaults" else value
         return self.resolved[cache_key]
 

@@ -15,12 +15,14 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .diagnostics import ConfigError, Diagnostic, Location
+from .parse_cache import ParseCache
 from .layout import DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, TREES, is_input_file, size_refused, symlink_refused, unreadable
 
 try:
@@ -366,22 +368,43 @@ def files_digest(files: dict[str, bytes]) -> str:
 
 def parse_files(files: dict[str, bytes], diagnostics: list[Diagnostic] | None = None) -> Sources:
     """Parse input files given as bytes, from a directory or a git tree alike; a file that fails
-    is reported and the rest still parsed."""
+    is reported and the rest still parsed. A YAML file parsed before with the same bytes is taken
+    from the parse cache (parse_cache.py)."""
     sources = Sources(diagnostics=list(diagnostics or ()), digest=files_digest(files))
+    cache = ParseCache.default(_parser_identity())
     for file in sorted(files):
         data = files[file]
         try:
             refused = size_refused(file, len(data))
             if refused is not None:
                 raise ConfigError([refused])
-            text = decode(data, file)
             if file.endswith(DBLIST_SUFFIX):
-                sources.dblists[file] = parse_dblist(text, file)
+                sources.dblists[file] = parse_dblist(decode(data, file), file)
             else:
-                sources.documents[file] = parse_yaml(text, file)
+                sources.documents[file] = _parse_cached(file, data, cache)
         except ConfigError as error:
             sources.diagnostics.extend(error.diagnostics)
+    if cache is not None:
+        cache.trim()
     return sources
+
+
+def _parse_cached(file: str, data: bytes, cache: ParseCache | None) -> Document:
+    cached = cache.get(file, data) if cache is not None else None
+    if cached is not None:
+        return Document(file, *cached)
+    document = parse_yaml(decode(data, file), file)
+    if cache is not None:
+        cache.put(file, data, document.value, document.marks, document.disabled)
+    return document
+
+
+@lru_cache(maxsize=None)
+def _parser_identity() -> str:
+    """What a parse depends on besides the file: this module's source and PyYAML's version."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    libyaml = yaml._yaml.get_version_string() if getattr(yaml, "__with_libyaml__", False) else "none"
+    return f"{source}\0{yaml.__version__}\0{libyaml}"
 
 
 def read_sources(root: Path) -> Sources:

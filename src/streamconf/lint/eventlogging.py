@@ -24,11 +24,14 @@ def unresolved_eventlogging_name(context: Context) -> Iterator[Finding]:
     for view in context.realms:
         missing: dict[str, set[str]] = {}
         compiler = view.compiler
+        walks: dict[tuple, list[str]] = {}  # the wikis of each pair of streams and names walks
         for wiki_class in compiler.classes():
-            entries, pattern_keys = compiler.stream_entries(compiler.setting(wiki_class, "streams"))
-            for name in names_of(compiler.setting(wiki_class, "eventlogging_streams")):
-                if name not in entries and compiler.first_match(pattern_keys, name) is None:
-                    missing.setdefault(name, set()).update(wiki_class.wikis)
+            walks.setdefault((wiki_class.walk("streams"), wiki_class.walk("eventlogging_streams")), []).extend(wiki_class.wikis)
+        for (streams_walk, names_walk), wikis in walks.items():
+            entries, pattern_keys = compiler.stream_entries(compiler.resolved_walk("streams", streams_walk))
+            for name in set(names_of(compiler.resolved_walk("eventlogging_streams", names_walk))).difference(entries):
+                if compiler.first_match(pattern_keys, name) is None:
+                    missing.setdefault(name, set()).update(wikis)
         for name, wikis in sorted(missing.items()):
             layer = next(layer for layer in _name_layers(context, view.name) if name in names_of(layer.value))
             index = names_of(layer.value).index(name)

@@ -73,15 +73,15 @@ def unread_key(context: Context) -> Iterator[Finding]:
         for view, layer in context.own_layers(setting):
             realm = context.config.realms[view.name]
             name = layer.key.removeprefix("+")
-            applies_to = list(realm.wikis) if layer.key == DEFAULT else \
-                [w for w, tags in realm.wikis.items() if w == name or name in tags]
+            applies_to = set(realm.wikis) if layer.key == DEFAULT else \
+                realm.members.get(name, frozenset()) | ({name} if name in realm.wikis else set())
             if not applies_to:
                 continue
             read = any(step.key == layer.key for walk in view.walks[setting] for step in walk)
             if read:
                 continue
             stoppers = {walk[-1].key for walk, wikis in view.walks[setting].items()
-                        if walk and walk[-1].action in (WIKI, TAG) and set(wikis) & set(applies_to)}
+                        if walk and walk[-1].action in (WIKI, TAG) and not applies_to.isdisjoint(wikis)}
             reason = ", ".join(f"`{key}` at {context.layer(view.name, setting, key).location()}" for key in sorted(stoppers))
             yield Finding(layer.location(), f"`{layer.key}` ({setting}) is never read: the plain key{'s' if len(stoppers) > 1 else ''} "
                                             f"{reason} replace{'' if len(stoppers) > 1 else 's'} the whole setting first",
