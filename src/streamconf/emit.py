@@ -153,8 +153,13 @@ class _Directories(threading.Thread):
 
 
 def _write_files(staging: Path, build: Build, digests: dict[str, str], made: set[Path]) -> None:
+    """The files of the build, not yet flushed: sync_tree flushes the whole tree at once."""
     outputs = build.outputs
-    place_files(staging, digests, lambda path, target: write_durably(target, outputs[path]), made)
+
+    def write(path: str, target: Path) -> None:
+        with open(target, "xb") as handle:
+            handle.write(outputs[path])
+    place_files(staging, digests, write, made)
 
 
 def write_durably(target: Path, data: bytes) -> None:
@@ -174,12 +179,36 @@ def sync_directory(directory: Path) -> None:
 
 
 def sync_tree(directory: Path) -> None:
-    """Flush every directory of a tree just written (its files were flushed as written), deepest
-    first, so no name in it can point to bytes that never reached the disk."""
+    """Flush a tree just written, files and directories, so that no name in it can point to bytes
+    that never reached the disk. One syncfs of its filesystem does that in one journal commit;
+    where there is none, every file and then every directory is flushed, deepest first (a
+    directory per commit: minutes for a ten-times build on a busy disk)."""
+    if _syncfs(directory):
+        return
     for path, status in reversed(list(walk(directory))):
-        if stat.S_ISDIR(status.st_mode):
+        if stat.S_ISREG(status.st_mode):
+            with open(directory / path, "rb") as handle:
+                os.fsync(handle.fileno())
+        elif stat.S_ISDIR(status.st_mode):
             sync_directory(directory / path)
     sync_directory(directory)
+
+
+def _syncfs(directory: Path) -> bool:
+    """syncfs(2) of the filesystem holding `directory`; False where the call does not exist."""
+    syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if syncfs is None:
+        return False
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if syncfs(descriptor) != 0:
+            code = ctypes.get_errno()
+            if code == errno.ENOSYS:
+                return False
+            raise OSError(code, os.strerror(code), str(directory))
+    finally:
+        os.close(descriptor)
+    return True
 
 
 def remove(path: Path) -> None:
