@@ -394,3 +394,23 @@ def test_a_build_that_does_not_match_its_manifest_is_refused(tmp_path: Path, pub
         release.load(build)
     done = run_installed("serve", build)
     assert done.returncode == 1 and "nothing to serve" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_explicit_topics_recorded_by_compile_decide_matching_and_pattern_answers(tmp_path: Path):
+    """A bundle cannot tell written topics from computed ones; serving.json does."""
+    root = write_tree(tmp_path / "repo", {**MINIMAL, "streams/fixed.yaml": """
+        /^fixed\\./:
+          schema_title: analytics/link_hover
+          destination_event_service: eventgate-main
+          topics: [fixed.topic]
+        """})
+    assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+    serving = read_json(tmp_path / "build/production/serving.json")
+    assert serving["explicit_topics"] == {wiki: ["/^fixed\\./"] for wiki in ("dewiki", "enwiki", "officewiki")}
+    with running_server(tmp_path / "build") as (base, _):
+        def ask(**params) -> dict:
+            return httpx.get(f"{base}/production/enwiki/w/api.php", params={"action": "streamconfigs", **params}).json()
+
+        assert ask(streams="fixed.one|a.b")["streams"]["fixed.one"]["topics"] == ["fixed.topic"]
+        assert list(ask(constraints="topics[0]=fixed.topic")["streams"]) == ["/^fixed\\./"]
+        assert ask(constraints="topics[0]=eqiad.a.b")["streams"] == {}  # computed topics are not settings

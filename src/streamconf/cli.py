@@ -591,7 +591,7 @@ def serve_command(source: Path, bind: str, port: int, workers: int, host_realm: 
       KillSignal=SIGTERM
       Restart=on-failure
       DynamicUser=yes
-    \b
+
     Behind a CDN: answers carry Cache-Control: public, max-age=600, s-maxage=600 (errors are
     private) and a strong ETag; the CDN must keep the Host header (it chooses the wiki) and
     the whole query string in its cache key.
