@@ -28,7 +28,7 @@ from .. import render
 from . import query
 from .metrics import Metrics
 from ..instruments.compile import INSTRUMENTS
-from .release import Body, Release, ReleaseError, load, version
+from .release import Body, Release, load, version
 
 LOG = logging.getLogger("streamconf.serve")
 
@@ -129,15 +129,17 @@ class Service:
         failed = None
         while True:
             await asyncio.sleep(self.poll_seconds)
-            seen = version(self.source)
-            if seen == self.version or seen == failed:
-                continue
+            seen = None
             try:
+                seen = version(self.source)
+                if seen in (self.version, failed):
+                    continue
                 release = await asyncio.to_thread(load, self.source, self.host_realm)
-            except ReleaseError as error:
+            except Exception as error:  # noqa: BLE001 - the watcher outlives any bad release
                 failed = seen
                 self.metrics.reload_failed()
-                LOG.warning("keeping release %s: the new one does not verify: %s", self.release.name, error)
+                LOG.warning("keeping release %s: the new one does not verify or cannot be read: %s",
+                            self.release.name, error)
                 continue
             self.release, self.version, failed = release, seen, None
             self.cache = OrderedDict()
