@@ -414,3 +414,19 @@ def test_explicit_topics_recorded_by_compile_decide_matching_and_pattern_answers
         assert ask(streams="fixed.one|a.b")["streams"]["fixed.one"]["topics"] == ["fixed.topic"]
         assert list(ask(constraints="topics[0]=fixed.topic")["streams"]) == ["/^fixed\\./"]
         assert ask(constraints="topics[0]=eqiad.a.b")["streams"] == {}  # computed topics are not settings
+
+
+def test_a_build_directory_compiled_again_is_served_without_a_restart(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", MINIMAL)
+    assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+    with running_server(tmp_path / "build", "--poll", "0.1") as (base, _):
+        before = httpx.get(f"{base}/healthz").headers["x-streamconf-release"]
+        write_tree(root, {"stream-defaults.yaml": "topic_prefixes: [west.]\n"})
+        assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{base}/healthz").headers["x-streamconf-release"] == before:
+            assert time.monotonic() < deadline, "the new build was not served"
+            time.sleep(0.05)
+        answer = httpx.get(f"{base}/production/enwiki{API}")
+        assert answer.content == (tmp_path / "build/production/enwiki/streamconfigs.json").read_bytes()
+        assert answer.json()["streams"]["a.b"]["topics"] == ["west.a.b"]
