@@ -390,7 +390,7 @@ def test_a_build_that_does_not_match_its_manifest_is_refused(tmp_path: Path, pub
     manifest = read_json(build / "manifest.json")
     manifest["files"] = {"../outside.json": "sha256:0"}
     (build / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(release.ReleaseError, match="outside the build"):
+    with pytest.raises(release.ReleaseError, match="not a relative path inside the build"):
         release.load(build)
     done = run_installed("serve", build)
     assert done.returncode == 1 and "nothing to serve" in done.stderr and "Traceback" not in done.stderr

@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import render
 from ..compiler import SERVING, STREAMCONFIGS
-from ..manifest import MANIFEST
-from ..publish import CURRENT
+from ..manifest import MANIFEST, MAX_MANIFEST_BYTES, manifest_problem
+from ..publish import CURRENT, MAX_FILE_BYTES
 from .query import Stream
 
 
@@ -78,20 +79,29 @@ def load(source: Path, host_realm: str | None = None) -> Release:
         os.close(descriptor)
 
 
-def _read_file(descriptor: int, path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=descriptor)
+def _read_file(descriptor: int, path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file of the build, no larger than `limit`; a link, FIFO or device is refused
+    without being followed or waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=descriptor)
     with os.fdopen(fd, "rb") as handle:
-        return handle.read()
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            raise ReleaseError(f"{path} is not a regular file of at most {limit:,} bytes")
+        return handle.read(limit + 1)
 
 
 def _read(descriptor: int, directory: Path, release_id: str | None, host_realm: str | None) -> Release:
     try:
-        manifest_data = _read_file(descriptor, MANIFEST)
-        listed = json.loads(manifest_data)["files"]
+        manifest_data = _read_file(descriptor, MANIFEST, MAX_MANIFEST_BYTES)
+        document = json.loads(manifest_data)
+        problem = manifest_problem(document)
+        if problem:
+            raise ReleaseError(f"{directory / MANIFEST} is not a streamconf manifest: {problem}")
+        listed = document["files"]
         kept = _verified_files(descriptor, listed)
     except ReleaseError:
         raise
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise ReleaseError(f"{directory} is not a complete build: {error}") from None
     name = release_id or "sha256:" + hashlib.sha256(manifest_data).hexdigest()[:16]
     serving = {realm: json.loads(kept[digest]) for (realm, file), digest in _realm_files(listed).items() if file == SERVING}
@@ -122,8 +132,6 @@ def _verified_files(descriptor: int, listed: dict[str, str]) -> dict[str, bytes]
     from (EventLogging's maps are verified, not kept)."""
     kept: dict[str, bytes] = {}
     for path, digest in listed.items():
-        if path.startswith("/") or ".." in path.split("/"):
-            raise ReleaseError(f"the manifest lists {path!r}, which is outside the build")
         data = _read_file(descriptor, path)
         if "sha256:" + hashlib.sha256(data).hexdigest() != digest:
             raise ReleaseError(f"{path} does not match the manifest: the build was modified or is partial")
