@@ -21,7 +21,6 @@ from ..load import Document
 from ..model import Fragment
 from .timestamps import TimestampError, parse_instant
 
-ROOT_FOLDER = "instruments"
 REQUIRED = ("start", "end", "stream_name", "schema_title", "sample.rate")
 
 
