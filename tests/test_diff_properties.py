@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from strategies import case_documents
 from streamconf.compiler import compile_config
-from streamconf.diff import diff_configs, same
+from streamconf.changes import same
+from streamconf.diff import diff_configs
 from streamconf.load import read_sources
 from streamconf.migrate import import_case
 from streamconf.validate import validate

@@ -8,151 +8,12 @@ once, and identical bodies are skipped by comparing their bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
 
+from .changes import ABSENT, Change, ChangeSet, value_changes
 from .compiler import ApiBody, RealmCompiler
-from .model import Config, Realm
-from .render import to_json_value
-from .resolve import SETTINGS, Value, WikiClass
-from .values import leaves
-
-VALUE_SECTIONS = ("streamconfigs", "eventlogging")  # whose configs added or removed are shown leaf by leaf
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
-BREAKING_SETTINGS = {
-    "schema_title": "schema_title changed",
-    "destination_event_service": "destination_event_service changed",
-    "topics": "topics changed",
-}
-
-
-@dataclass(frozen=True, eq=False)
-class Change:
-    realm: str
-    section: str  # "streamconfigs", "eventlogging" or "instruments"
-    stream: str  # the stream key, the name EventLogging embeds, or the instrument's name
-    path: tuple[str, ...]  # the setting path; () for the whole stream
-    old: Value
-    new: Value
-    breaks: str = ""  # why an instrument change breaks consumers (instruments.diff decides)
-
-    @property
-    def breaking(self) -> str:
-        """Why the change breaks consumers, or '' when it does not."""
-        if self.section == "instruments":
-            return self.breaks
-        if self.new is ABSENT and not self.path:
-            return "stream removed" if self.section == "streamconfigs" else "dropped from EventLogging"
-        if self.section == "streamconfigs" and self.path and self.path[0] in BREAKING_SETTINGS:
-            return BREAKING_SETTINGS[self.path[0]]
-        return ""
-
-    def sort_key(self) -> tuple:
-        return (self.realm, self.section, self.stream, self.path)
-
-    def identity(self) -> tuple:
-        """Changes with the same identity are one change on several wikis: the same setting from
-        the same value to the same value (objects compared without their key order)."""
-        return self.sort_key() + (canonical(self.old), canonical(self.new))
-
-    @property
-    def whole_stream(self) -> bool:
-        """A stream (or EventLogging entry) added or removed, rather than one of its settings."""
-        return not self.path
-
-    def group(self) -> tuple:
-        """What a reviewer reads as one change: a stream added or removed is one change whatever
-        its config on each wiki; a setting change is one change per old and new value."""
-        return self.sort_key() + (self.old is ABSENT, self.new is ABSENT) if self.whole_stream else self.identity()
-
-
-@dataclass
-class Entry:
-    """One change as a reviewer reads it: for a stream added or removed, every config it had or
-    has, each with its wikis."""
-
-    change: Change  # the first of its changes: realm, section, stream, path, breaking
-    wikis: set[str]
-    configs: list[tuple[Value, set[str]]]  # a stream added or removed: its config (new or old), per wiki set
-
-    def values(self) -> list[tuple[tuple, Value, set[str]]]:
-        """A stream's config added or removed, leaf by leaf: (path, value, wikis) for every value
-        the leaf has, the largest wiki set first, then absent on the wikis whose config lacks it."""
-        by_path: dict[tuple, dict[str, tuple[Value, set[str]]]] = {}
-        for config, wikis in self.configs:
-            for path, value in leaves(config):
-                if path != ("stream",):  # the stream key, already the heading
-                    by_path.setdefault(path, {}).setdefault(canonical(value), (value, set()))[1].update(wikis)
-        found = []
-        for path, values in by_path.items():
-            found += [(path, value, wikis) for value, wikis in
-                      sorted(values.values(), key=lambda item: (-len(item[1]), sorted(item[1])))]
-            lacking = self.wikis - set().union(*(wikis for _, wikis in values.values()))
-            if lacking:
-                found.append((path, ABSENT, lacking))
-        return found
-
-
-@dataclass
-class ChangeSet:
-    """Every change, with the wikis it affects."""
-
-    changes: dict[tuple, tuple[Change, set[str]]] = field(default_factory=dict)  # Change.identity() -> change, wikis
-    realms: dict[str, Realm] = field(default_factory=dict)  # the head side's realms, for describing wiki sets
-
-    def add(self, change: Change, wikis: tuple[str, ...]) -> None:
-        self.changes.setdefault(change.identity(), (change, set()))[1].update(wikis)
-
-    def sorted(self) -> list[tuple[Change, set[str]]]:
-        """Every change with its wikis; a stream added or removed comes once per config it has."""
-        return sorted(self.changes.values(), key=lambda item: (item[0].sort_key(), sorted(item[1])))
-
-    def only(self, keep: Callable[[Change, set[str]], set[str]]) -> ChangeSet:
-        """The changes on the wikis `keep` returns for each (none: the change is left out)."""
-        kept = ChangeSet(realms=self.realms)
-        for change, wikis in self.changes.values():
-            wikis = keep(change, wikis)
-            if wikis:
-                kept.add(change, tuple(wikis))
-        return kept
-
-    def entries(self) -> list[Entry]:
-        grouped: dict[tuple, Entry] = {}
-        for change, wikis in self.sorted():
-            entry = grouped.setdefault(change.group(), Entry(change, set(), []))
-            entry.wikis |= wikis
-            if change.whole_stream and change.section in VALUE_SECTIONS:
-                entry.configs.append((change.old if change.new is ABSENT else change.new, wikis))
-        return list(grouped.values())
-
-    @property
-    def breaking(self) -> list[Entry]:
-        return [entry for entry in self.entries() if entry.change.breaking]
-
-
-def canonical(value: Value) -> str:
-    """A value's JSON with objects' keys sorted: equal for values that differ only in key order."""
-    return "absent" if value is ABSENT else json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def same(old: Value, new: Value) -> bool:
-    """Equal as JSON values, as json_encode writes them: 1 equals 1.0 but true is not 1, and an
-    array keyed 0..n-1 is a list whether it was built as a map or as a list."""
-    return json.dumps(to_json_value(old), sort_keys=True) == json.dumps(to_json_value(new), sort_keys=True) or \
-        (type(old) in (int, float) and type(new) in (int, float) and old == new)
-
-
-def value_changes(old: Value, new: Value, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Value, Value]]:
-    """Leaf-level differences; lists and scalars are compared whole."""
-    if type(old) is dict and type(new) is dict and old and new:
-        found = []
-        for key in list(old) + [key for key in new if key not in old]:
-            found += value_changes(old.get(key, ABSENT), new.get(key, ABSENT), path + (key,))
-        return found
-    if old is ABSENT or new is ABSENT or not same(old, new):
-        return [(path, old, new)]
-    return []
+from .model import Config
+from .resolve import SETTINGS, WikiClass
 
 
 def _compare_maps(realm: str, section: str, old: dict, new: dict, old_bytes: dict | None, new_bytes: dict | None,
@@ -218,9 +79,3 @@ def diff_configs(base: Config, head: Config, at: datetime | None = None) -> Chan
             if old_embedded[1] != new_embedded[1]:
                 _compare_maps(realm, "eventlogging", old_embedded[0], new_embedded[0], None, None, tuple(wikis), changes)
     return changes
-
-
-def show_value(value: Value) -> str:
-    if value is ABSENT:
-        return "absent"
-    return json.dumps(value, ensure_ascii=False)

@@ -12,7 +12,8 @@ from . import GENERATOR, emit
 from .codes import CODES, Code, diagnostic, fail
 from .compiler import RealmCompiler, compile_config, selection
 from .diagnostics import ERROR, WARNING, ConfigError, Diagnostic, Location, UsageError, did_you_mean, sort_key
-from .diff import ChangeSet, diff_configs
+from .changes import ChangeSet
+from .diff import diff_configs
 from .editors import with_modeline
 from .explain import Explanation
 from .feedback import stage

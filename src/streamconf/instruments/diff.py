@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..diff import ABSENT, Change, ChangeSet, same
+from ..changes import ABSENT, Change, ChangeSet, same
 from ..model import Config
 from .render import first_rates, sample_rate
 from .resolve import DEFAULT, service_body

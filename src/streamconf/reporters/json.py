@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Iterable
 
 from ..diagnostics import Diagnostic
-from ..diff import ABSENT, ChangeSet
+from ..changes import ABSENT, ChangeSet
 from ..wikisets import describe_wikis
 
 if TYPE_CHECKING:

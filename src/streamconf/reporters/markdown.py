@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from ..diff import ChangeSet
+from ..changes import ChangeSet
 from ..wikisets import describe_wikis
 from .text import HEADING_SUFFIX, describe, describe_value
 

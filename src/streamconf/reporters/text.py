@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Iterable, TextIO
 
 from ..diagnostics import ERROR, NOTICE, Diagnostic
-from ..diff import ABSENT, Change, ChangeSet, Entry, show_value
+from ..changes import ABSENT, Change, ChangeSet, Entry, show_value
 from ..instruments.timestamps import format_instant
 from ..values import plural, show
 from ..wikisets import describe_wikis
