@@ -43,8 +43,8 @@ class ModelBuilder:
         defaults = RepositorySettings()
         pattern = value.get("stream_name_pattern", defaults.stream_name_pattern)
         try:
-            re.compile(pattern)
-        except re.error as error:
+            patterns.check_full(pattern)
+        except patterns.PatternError as error:
             self.error(document.location(("stream_name_pattern",)), f"stream_name_pattern is not a valid regular expression: {error}",
                        path=("stream_name_pattern",))
             pattern = defaults.stream_name_pattern
@@ -84,6 +84,13 @@ class ModelBuilder:
         for wiki, tags in spec["wikis"].items():
             if wiki in RESERVED_NAMES:
                 self.error(document.location(("wikis", wiki)), f"{wiki!r} is reserved and cannot be a wiki id", path=("wikis", wiki))
+                continue
+            # The schema's pattern is a search in which `$` also matches before a final newline.
+            invalid = [name for name in (wiki, *(tags or ())) if not NAME.fullmatch(name)]
+            if invalid:
+                self.error(document.location(("wikis", wiki)), f"{invalid[0]!r} is not a valid {'wiki id' if invalid[0] == wiki else 'tag'}",
+                           "use lowercase letters, digits, '_' and '-' (at most 64), starting with a letter or digit",
+                           path=("wikis", wiki))
                 continue
             wikis[wiki] = tuple(dict.fromkeys(listed.get(wiki, []) + list(tags or ())))
         for members in dblist_tags.values():

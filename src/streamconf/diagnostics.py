@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
 NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
-NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
+
+
+MAX_QUOTED = 80
+"""Characters of one word (a key, a value, a name) quoted in a message; the rest is cut."""
+MAX_MESSAGE = 2000
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_QUOTED + 1))
+
+
+def shorten(text: str, limit: int = MAX_QUOTED) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def bounded_message(text: str) -> str:
+    """A message whose every word is quoted in at most MAX_QUOTED characters, and which is at most
+    MAX_MESSAGE long: one 15 MiB key must not make megabytes of diagnostics."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    return shorten(_LONG_WORD.sub(lambda word: shorten(word.group()), text), MAX_MESSAGE)
 
 
 @dataclass(frozen=True, order=True)
@@ -36,6 +55,11 @@ class Diagnostic:
     path: tuple[str, ...] = ()
     severity: str = ERROR
     code: str = field(kw_only=True)  # one of streamconf.codes; make findings with codes.diagnostic()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", bounded_message(self.message))
+        object.__setattr__(self, "hint", bounded_message(self.hint))
+        object.__setattr__(self, "path", tuple(shorten(str(part)) for part in self.path))
 
     def render(self) -> str:
         where = f" at {format_path(self.path)}" if self.path else ""
@@ -80,5 +104,7 @@ def sort_key(diagnostic: Diagnostic) -> tuple:
 
 
 def did_you_mean(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, list(known), n=3)
+    if len(name) > MAX_QUOTED:  # difflib's time grows with the square of the length
+        return ""
+    close = difflib.get_close_matches(name, [item for item in known if len(item) <= MAX_QUOTED], n=3)
     return f"did you mean {', '.join(close)}?" if close else ""

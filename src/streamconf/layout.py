@@ -140,6 +140,13 @@ def unreadable(file: str, message: str, hint: str = "", line: int = 0, column: i
     return diagnostic("SC001", Location(file, line, column), message, hint, path)
 
 
+def not_a_file(file: str, kind: str) -> Diagnostic:
+    """An input path (a *.yaml, *.dblist or top-level file) that is a directory, FIFO, socket,
+    device or submodule: never skipped in silence."""
+    return unreadable(file, f"this input is a {kind}, not a regular file",
+                      "replace it with a file, or move it out of the config")
+
+
 def symlink_refused(file: str) -> Diagnostic:
     return unreadable(file, "symbolic links are not followed in a config repository",
                       "replace the link with the file or directory itself")

@@ -14,6 +14,7 @@ import hashlib
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +24,8 @@ import yaml
 
 from .diagnostics import ConfigError, Diagnostic, Location
 from .parse_cache import ParseCache
-from .layout import DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, TREES, is_input_file, size_refused, symlink_refused, unreadable
+from .layout import (DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, TREES, is_input_file, not_a_file, size_refused,
+                     symlink_refused, unreadable)
 
 try:
     from yaml import CBaseLoader as _Parser  # libyaml's parser; only its events are used
@@ -161,7 +163,11 @@ class _Builder:
                                 "write the keys out, or put an alias (*name) where a whole value goes")
             self.key(event.value, mark)
             return
-        value = plain_scalar(event.value) if plain else event.value
+        try:
+            value = plain_scalar(event.value) if plain else event.value
+        except ValueError:  # Python's bound on integer digits
+            raise self.fail(mark, f"a number of {len(event.value):,} digits: more than JSON consumers read exactly",
+                            "quote it to make it a string") from None
         if type(value) is float and not math.isfinite(value):
             raise self.fail(mark, f"{event.value!r} is not a finite number and cannot be written as JSON",
                             "use a finite number, or quote it to make it a string")
@@ -182,6 +188,8 @@ class _Builder:
         if self.expects_key():
             raise self.fail(mark, "a key must be a plain string, not a map or a list", "write the key as text")
         self.check_tag(event, mark)
+        if event.tag == _STR:
+            raise self.fail(mark, "the tag !!str is on a map or a list", "remove the tag, or quote a string value")
         if len(self.frames) >= MAX_DEPTH:
             raise self.fail(mark, f"nesting deeper than {MAX_DEPTH} levels", "flatten the structure")
         self.count(1, mark)
@@ -325,13 +333,19 @@ def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
         for directory, subdirectories, files in os.walk(top, onerror=lambda error: diagnostics.append(
                 unreadable(_relative(root, error.filename), f"cannot read the directory: {error.strerror}"))):
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            for name in [d for d in subdirectories if os.path.lexists(os.path.join(directory, d, ".git"))]:
+                diagnostics.append(not_a_file(_relative(root, os.path.join(directory, name)), "submodule (a gitlink)"))
+                subdirectories.remove(name)
             for name in files:
                 relative = _relative(root, os.path.join(directory, name))
                 if is_input_file(relative) and _regular(root / relative, relative, diagnostics):
                     found.append(relative)
             for name in subdirectories:
+                relative = _relative(root, os.path.join(directory, name))
                 if os.path.islink(os.path.join(directory, name)):
-                    diagnostics.append(symlink_refused(_relative(root, os.path.join(directory, name))))
+                    diagnostics.append(symlink_refused(relative))
+                elif is_input_file(relative):
+                    diagnostics.append(not_a_file(relative, "directory"))
     return sorted(found)
 
 
@@ -339,11 +353,25 @@ def _relative(root: Path, path: str) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
+_KINDS = {stat.S_IFDIR: "directory", stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket", stat.S_IFCHR: "device",
+          stat.S_IFBLK: "device"}
+
+
 def _regular(path: Path, file: str, diagnostics: list[Diagnostic]) -> bool:
-    if path.is_symlink():
-        diagnostics.append(symlink_refused(file))
+    """Whether `path` is a regular file to read; anything else at an input's place is reported
+    (a missing file is not)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
         return False
-    return path.is_file()
+    except OSError as error:
+        diagnostics.append(unreadable(file, f"cannot read the file: {error.strerror}", "check its permissions"))
+        return False
+    if stat.S_ISLNK(mode):
+        diagnostics.append(symlink_refused(file))
+    elif not stat.S_ISREG(mode):
+        diagnostics.append(not_a_file(file, _KINDS.get(stat.S_IFMT(mode), "special file")))
+    return stat.S_ISREG(mode)
 
 
 def read_files(root: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:

@@ -22,7 +22,9 @@ from .codes import CODES, fail
 from .diagnostics import ConfigError, Diagnostic, Location
 from .editors import editor_files, with_modeline
 from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
+from .build_model import NAME
 from .load import plain_scalar
+from .outputs import bounded, is_inside
 from .resolve import SETTINGS, as_map
 from .scaffold import create
 from .values import plural
@@ -100,6 +102,7 @@ def repository_files(case: dict, case_name: str) -> dict[str, str]:
     files: dict[str, str] = {}
     root_realm: str | None = None
     for realm, spec in case["realms"].items():
+        _check_name(case_name, "realm name", realm)
         if not isinstance(spec, dict):
             raise _case_error(case_name, f"realm {realm!r} is not an object")
         realm_doc: dict[str, Any] = {}
@@ -115,6 +118,8 @@ def repository_files(case: dict, case_name: str) -> dict[str, str]:
                 replaced = list(SETTINGS)
                 keys_by_setting = settings
         elif "base" in spec:
+            if not isinstance(spec["base"], str):
+                raise _case_error(case_name, f"realm {realm!r}: base must be the name of a realm, not {bounded(str(spec['base']))}")
             if spec["base"] not in case["realms"] or list(case["realms"]).index(spec["base"]) >= list(case["realms"]).index(realm):
                 raise _case_error(case_name, f"realm {realm!r}: base {spec['base']!r} is not an earlier realm")
             realm_doc["base"] = spec["base"]
@@ -133,10 +138,24 @@ def repository_files(case: dict, case_name: str) -> dict[str, str]:
         wikis = spec.get("wikis")
         if not isinstance(wikis, dict):
             raise _case_error(case_name, f"realm {realm!r} has no `wikis` object")
+        for wiki, tags in wikis.items():
+            _check_name(case_name, f"realm {realm!r}: wiki id", wiki)
+            if not isinstance(tags, list):
+                raise _case_error(case_name, f"realm {realm!r}: the tags of {wiki!r} must be a list")
+            for tag in tags:
+                _check_name(case_name, f"realm {realm!r}: tag of {wiki!r}", tag)
         realm_doc["wikis"] = {wiki: _InlineList(tags) for wiki, tags in wikis.items()}
         files[f"realms/{realm}.yaml"] = dump_yaml(realm_doc)
         _write_overrides(realm, keys_by_setting, files)
     return files
+
+
+def _check_name(case_name: str, what: str, name: Any) -> None:
+    """Names become directory and file names: the repository's naming rule, checked before
+    anything is written."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise _case_error(case_name, f"{what} {bounded(str(name))} is not a valid name",
+                          "names are lowercase letters, digits, '_' and '-' (at most 64), starting with a letter or digit")
 
 
 def _settings(settings: Any, case_name: str, realm: str) -> dict[str, dict[str, Any]]:
@@ -149,6 +168,9 @@ def _settings(settings: Any, case_name: str, realm: str) -> dict[str, dict[str, 
                               f"streamconf reads {', '.join(MEDIAWIKI_SETTINGS)}")
         if not isinstance(keys, dict):
             raise _case_error(case_name, f"realm {realm!r}: {name} must map keys to values")
+        for key in keys:
+            if key != "default":
+                _check_name(case_name, f"realm {realm!r}: the {name} key", key.removeprefix("+"))
         result[MEDIAWIKI_SETTINGS[name]] = keys
     return result
 
@@ -224,6 +246,8 @@ def write_repository(written: dict[str, str], root: Path, force: bool) -> list[s
         staging = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
         try:
             for relative, text in written.items():
+                if not is_inside(relative):  # names are checked above; nothing is ever written outside ROOT
+                    raise _case_error(str(case_path), f"the path {bounded(relative)} is not inside the repository")
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, "utf-8")

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 from .codes import fail
-from .diagnostics import ConfigError, Location
+from .diagnostics import ConfigError, Location, shorten
 
 REFUSED = "SC201"  # the directory is not ours to replace
 PROTECTED = "SC202"  # the path is one streamconf never writes
@@ -46,9 +46,9 @@ def refusal(path: Path | str, message: str, hint: str, code: str = REFUSED) -> C
     return fail(code, Location(str(path)), message, hint)
 
 
-def bounded(text: str, limit: int = 80) -> str:
-    """A repr of `text` cut to `limit` characters, for messages."""
-    return repr(text[:limit] + "…" if len(text) > limit else text)
+def bounded(text: str) -> str:
+    """A repr of `text` cut to a bounded excerpt, for messages."""
+    return repr(shorten(text))
 
 
 def excerpt(paths: Sequence[str], total: int | None = None) -> str:

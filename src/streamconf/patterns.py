@@ -113,6 +113,28 @@ def required_prefix(key: str) -> str:
     return "".join(prefix)
 
 
+@lru_cache(maxsize=8)
+def _compiled_full(pattern: str) -> pcre2.Pattern:
+    try:
+        return pcre2.compile(f"(?:{pattern})\\z".encode("utf-8"), _MODIFIER_OPTIONS["u"])
+    except pcre2.PatternError as error:
+        raise PatternError(str(error)) from None
+
+
+def check_full(pattern: str) -> None:
+    """Raise PatternError when `pattern` (streamconf.yaml's stream_name_pattern) does not compile."""
+    _compiled_full(pattern)
+
+
+def full_match(pattern: str, name: str) -> bool:
+    """Whether `pattern` matches all of `name`, under PCRE2's match limit like the stream keys:
+    a catastrophic pattern raises MatchLimitExceeded instead of hanging."""
+    try:
+        return _compiled_full(pattern).match(name.encode("utf-8")) is not None
+    except pcre2.LibraryError as error:
+        raise MatchLimitExceeded(f"{pattern} on {name!r}: {error}") from None
+
+
 def matches(key: str, name: str) -> bool:
     """preg_match(key, name): an unanchored search (anchored with /A)."""
     pattern = parse(key)

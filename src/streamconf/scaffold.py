@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from . import patterns
 from .editors import with_modeline
 from .layout import file_kind
 from .load import plain_scalar, read_sources
@@ -42,7 +43,11 @@ def stream_path(name: str) -> str:
 
 
 def check_stream_name(name: str, pattern: str = STREAM_NAME_PATTERN) -> None:
-    if not re.fullmatch(pattern, name):
+    try:
+        follows = patterns.full_match(pattern, name)
+    except patterns.MatchLimitExceeded:
+        raise ScaffoldError(f"stream_name_pattern gave up on {name!r} (PCRE2's match limit): fix the pattern") from None
+    if not follows:
         raise ScaffoldError(f"stream name {name!r} does not follow the naming convention ({pattern})")
     stream_path(name)
 

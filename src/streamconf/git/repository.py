@@ -12,7 +12,8 @@ import git
 
 from ..codes import diagnostic
 from ..diagnostics import Diagnostic, Location, UsageError
-from ..layout import CONFIG_PATHS, is_input_file, size_refused, symlink_refused
+from ..layout import CONFIG_PATHS, TREES, is_input_file, not_a_file, size_refused, symlink_refused
+from ..outputs import bounded
 
 _SYMLINK_MODE = 0o120000
 
@@ -66,11 +67,16 @@ def require_checkout(root: Path) -> Checkout:
 
 
 def commit_of(checkout: Checkout, ref: str) -> git.Commit:
+    """The commit `ref` names, once its objects are known to be here."""
     try:
-        return checkout.repo.commit(ref)
-    except (git.BadName, git.BadObject, ValueError) as error:
-        raise UsageError([diagnostic("SC041", Location(str(ref)), f"{ref!r} names no commit: {error}",
-                              "give a commit, branch or tag that exists")]) from None
+        commit = checkout.repo.commit(ref)
+        commit.tree  # reads the commit: a shallow clone names parents it does not have
+        return commit
+    except (git.BadName, git.BadObject, git.GitCommandError, ValueError, IndexError) as error:
+        shallow = (Path(checkout.repo.git_dir) / "shallow").exists()
+        raise UsageError([diagnostic("SC041", Location(str(ref)), f"{ref!r} names no commit here: {bounded(str(error))}",
+                                     "this is a shallow clone: fetch the history with `git fetch --unshallow`" if shallow
+                                     else "give a commit, branch or tag that exists")]) from None
 
 
 def revision(commit: git.Commit) -> Revision:
@@ -87,10 +93,13 @@ def files_at(checkout: Checkout, commit: git.Commit) -> tuple[dict[str, bytes], 
     except KeyError:
         return files, diagnostics
     for item in tree.traverse():
-        if item.type != "blob":
-            continue
         relative = item.path[len(checkout.prefix) + 1:] if checkout.prefix else item.path
-        if not is_input_file(relative):
+        if item.type == "submodule" and (is_input_file(relative) or relative.split("/")[0] in TREES):
+            diagnostics.append(not_a_file(relative, "submodule (a gitlink)"))
+            continue
+        if item.type == "tree" and is_input_file(relative):
+            diagnostics.append(not_a_file(relative, "directory"))
+        if item.type != "blob" or not is_input_file(relative):
             continue
         refused = symlink_refused(relative) if item.mode == _SYMLINK_MODE else size_refused(relative, item.size)
         if refused is not None:
