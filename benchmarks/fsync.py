@@ -1,5 +1,5 @@
 """What flushing outputs to the disk costs: a cold compile and a publish of a new release, timed
-as whole processes, once as shipped and once with os.fsync made a no-op in the same process.
+as whole processes, once as shipped and once with the flushes (fsync, syncfs) made no-ops.
 
     .venv/bin/python benchmarks/fsync.py [--runs 5] [--sizes wikimedia,ten-times]
 
@@ -16,8 +16,10 @@ from pathlib import Path
 
 from run import EXECUTABLE, SIZE_NAMES, TEN_TIMES, WIKIMEDIA, prepare, run
 
-# The same entry point as the installed program, with fsync a no-op: the writes stay the same.
-WITHOUT_FSYNC = [sys.executable, "-c", "import os, sys; os.fsync = lambda fd: None; sys.argv[0] = 'streamconf'; "
+# The same entry point as the installed program, with fsync() and the tree flush (syncfs()) made
+# no-ops before publish imports them: the writes stay the same.
+WITHOUT_FSYNC = [sys.executable, "-c", "import os, sys; os.fsync = lambda fd: None; from streamconf import emit; "
+                 "emit.sync_tree = lambda directory: None; sys.argv[0] = 'streamconf'; "
                  "from streamconf.cli import main; main()"]
 
 

@@ -245,3 +245,15 @@ def test_a_file_the_manifest_does_not_list_is_noticed_even_when_up_to_date(repo:
     (repo / "build" / "production" / "stray.json").write_text("{}")
     result = run("compile", "--root", repo)
     assert result.exit_code == 1 and "holds files streamconf did not write: production/stray.json" in result.output
+
+
+def test_without_syncfs_every_file_and_directory_is_flushed(tmp_path: Path, monkeypatch):
+    tree = write_tree(tmp_path / "tree", {"production/enwiki/streamconfigs.json": "{}", "manifest.json": "{}"})
+    monkeypatch.setattr(emit.ctypes, "CDLL", lambda *args, **kwargs: object())
+    flushed = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: flushed.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    emit.sync_tree(tree)
+    expected = [tree / "manifest.json", tree / "production", tree / "production/enwiki",
+                tree / "production/enwiki/streamconfigs.json", tree]
+    assert sorted(flushed) == sorted(map(str, expected))

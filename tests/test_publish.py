@@ -218,3 +218,13 @@ def test_compile_waits_for_a_publish_copying_the_build(config, tmp_path):
         assert not verify(current, manifest["files"]) and not unlisted(current, manifest["files"])
     assert publish(config / "build", dest).returncode == 0
     assert tree_digest(dest / "current") == tree_digest(config / "build")
+
+
+def test_serve_refuses_a_manifest_that_is_a_fifo_without_blocking(config):
+    from streamconf.serve import release
+
+    build = build_with(config, "one")
+    (build / "manifest.json").unlink()
+    os.mkfifo(build / "manifest.json")
+    with pytest.raises(release.ReleaseError, match="not a regular file"):
+        release.load(build)

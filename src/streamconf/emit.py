@@ -155,11 +155,13 @@ class _Directories(threading.Thread):
 def _write_files(staging: Path, build: Build, digests: dict[str, str], made: set[Path]) -> None:
     """The files of the build, not yet flushed: sync_tree flushes the whole tree at once."""
     outputs = build.outputs
+    place_files(staging, digests, lambda path, target: write_new(target, outputs[path]), made)
 
-    def write(path: str, target: Path) -> None:
-        with open(target, "xb") as handle:
-            handle.write(outputs[path])
-    place_files(staging, digests, write, made)
+
+def write_new(target: Path, data: bytes) -> None:
+    """Create `target` with `data`, not yet flushed: sync_tree flushes its whole tree at once."""
+    with open(target, "xb") as handle:
+        handle.write(data)
 
 
 def write_durably(target: Path, data: bytes) -> None:

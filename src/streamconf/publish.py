@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .diagnostics import ConfigError, Diagnostic
-from .emit import locked, place_files, remove, sync_directory, sync_tree, write_durably
+from .emit import locked, place_files, remove, sync_directory, sync_tree, write_durably, write_new
 from .instruments import schedule, timestamps
 from .manifest import MANIFEST, Manifest, load_manifest, sha256, unlisted, verify
 from .outputs import bounded, claim_output, excerpt, read_regular, refusal
@@ -251,11 +251,11 @@ def _copy_release(build: Path, manifest: Manifest, dest: Path, release: str) -> 
         if sha256(data) != manifest.files[path]:
             raise refusal(build / path, "the build changed while it was being copied", "compile again, then publish",
                           CHANGED)
-        write_durably(target, data)
+        write_new(target, data)
 
     try:
         place_files(incoming, manifest.files, copy)
-        write_durably(incoming / MANIFEST, manifest.data)
+        write_new(incoming / MANIFEST, manifest.data)
         os.chmod(incoming, 0o755)
         sync_tree(incoming)
         bad = verify(incoming, manifest.files) + unlisted(incoming, manifest.files)
