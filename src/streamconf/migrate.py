@@ -24,9 +24,8 @@ from .editors import editor_files, with_modeline
 from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
 from .build_model import NAME
 from .load import plain_scalar
-from .outputs import bounded, is_inside
+from .outputs import bounded, create, is_inside
 from .resolve import SETTINGS, as_map
-from .scaffold import create
 from .values import plural
 
 MEDIAWIKI_SETTINGS = {

@@ -189,3 +189,15 @@ def is_inside(relative: str) -> bool:
         return False
     parts = relative.split("/")
     return all(part not in ("", ".", "..") for part in parts) and str(PurePosixPath(relative)) == relative
+
+
+def create(root: Path, relative: str, text: str) -> bool:
+    """Write a file that does not exist yet; False, and nothing written, when it does."""
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as file:
+            file.write(text)
+    except FileExistsError:
+        return False
+    return True

@@ -13,6 +13,7 @@ from .editors import with_modeline
 from .layout import file_kind
 from .load import plain_scalar, read_sources
 from .model import STREAM_NAME_PATTERN, RepositorySettings
+from .outputs import create
 from .validate import validate
 
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./:-]*")
@@ -133,18 +134,6 @@ def instrument_text(new: NewInstrument) -> str:
       default: 0        # every wiki not listed below; 0 sends nothing until you set a rate
       # 0.5: [enwiki, group0]   # a rate, and the wikis and tags that get it
 """)
-
-
-def create(root: Path, relative: str, text: str) -> bool:
-    """Write a file that does not exist yet; False, and nothing written, when it does."""
-    target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(target, "x", encoding="utf-8") as file:
-            file.write(text)
-    except FileExistsError:
-        return False
-    return True
 
 
 def write_new(root: Path, relative: str, text: str) -> None:
