@@ -224,8 +224,11 @@ def settings_text(findings: list[Diagnostic]) -> str:
 
 def case_files(case_path: Path) -> dict[str, str]:
     """The repository files for a case document, each with its schema modeline."""
-    case = read_case(case_path)
-    return {name: with_modeline(name, text) for name, text in repository_files(case, str(case_path)).items()}
+    files = repository_files(read_case(case_path), str(case_path))
+    for relative in files:
+        if not is_inside(relative):  # names are checked above; nothing is ever written outside ROOT
+            raise _case_error(str(case_path), f"the path {bounded(relative)} is not inside the repository")
+    return {name: with_modeline(name, text) for name, text in files.items()}
 
 
 def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
@@ -245,8 +248,6 @@ def write_repository(written: dict[str, str], root: Path, force: bool) -> list[s
         staging = Path(tempfile.mkdtemp(prefix=".import-", dir=root))
         try:
             for relative, text in written.items():
-                if not is_inside(relative):  # names are checked above; nothing is ever written outside ROOT
-                    raise _case_error(str(case_path), f"the path {bounded(relative)} is not inside the repository")
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, "utf-8")
