@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import GOLDEN, PROJECT, php_equal, read_json, write_tree
 from strategies import case_documents, stale_case_documents
+from streamconf import php_json
 from streamconf.compiler import compile_config
 from streamconf.diagnostics import WARNING
 from streamconf.load import read_sources
@@ -151,3 +154,63 @@ def test_export_script_reports_a_missing_file(tmp_path: Path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr == "export-case: no such file: nope.php\n"
+
+
+JSON_ENCODE = Path(__file__).parent / "php" / "json-encode.php"
+
+# Floats where the two languages' layouts part: exponent thresholds, integral values, subnormals.
+EDGE_FLOATS = [0.0, -0.0, 1.0, -1.0, 0.5, 1e14, 1e15, 1e16, 1e17, 1e18, 1.2345e16, 9007199254740993.0,
+               99999999999999999.0, 0.0001, 0.00001, 0.00012345, 9.999999999999999e-05, 1.5e-07, 5e-324,
+               2.2250738585072014e-308, 1.7976931348623157e308, 1e20, 1e22, 0.1, 1 / 3, 100.0, -2.5e-10]
+php_floats = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-1e-3, max_value=1e-3, allow_subnormal=True),
+    st.integers(min_value=-330, max_value=310).flatmap(
+        lambda power: st.floats(min_value=0.5, max_value=10).map(lambda m: float(f"{m!r}e{power}"))),
+    st.integers(min_value=-2**60, max_value=2**60).map(float),
+    st.sampled_from(EDGE_FLOATS))
+json_strings = st.text(st.characters(codec="utf-8") | st.sampled_from("\u2028\u2029/<>&\"\\'\x7f\x00"), max_size=12)
+
+
+def php_json_encode(floats: list[float], strings: list[str]) -> bytes:
+    request = json.dumps({"floats": [struct.pack(">d", number).hex() for number in floats], "strings": strings})
+    done = subprocess.run([PHP, str(JSON_ENCODE)], input=request.encode(), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_floats_and_strings_are_written_as_mediawiki_writes_them():
+    strings = ["a\u2028b\u2029c", "/^mediawiki\\.job\\..+/", "é</script>&"]
+    assert php_json.encode([EDGE_FLOATS, strings]).encode() == php_json_encode(EDGE_FLOATS, strings)
+
+
+@given(st.lists(php_floats, max_size=30), st.lists(json_strings, max_size=5))
+@settings(max_examples=int(os.environ.get("STREAMCONF_PHP_EXAMPLES", "80")), deadline=None)
+def test_json_text_is_byte_for_byte_php_json_encode(floats, strings):
+    assert php_json.encode([floats, strings]).encode() == php_json_encode(floats, strings)
+
+
+FLOAT_CASE = {"realms": {"production": {"settings": {
+    "wgEventStreams": {"default": {
+        "/^mediawiki\\.job\\..+/": {"schema_title": "mediawiki/job", "sample": {"rate": 1e-05, "unit": "session"}},
+        "tiny": {"schema_title": "analytics/tiny", "sample": {"rate": 1.5e-07, "unit": "pageview"},
+                 "description": "line\u2028separator\u2029and </script>"},
+        "whole": {"schema_title": "analytics/whole", "sample": {"rate": 1.0, "unit": "pageview"},
+                  "limits": [1e16, 1e17, 1e20, -0.0, 0.1, 12345678901234567890.0]}}},
+    "wgEventStreamsDefaultSettings": {"default": {"topic_prefixes": ["eqiad.", "codfw."], "weight": 2.0}},
+    "wgEventLoggingStreamNames": {"default": ["tiny", "whole", "mediawiki.job.refresh"]}},
+    "wikis": {"enwiki": ["wiki"]}}}}
+
+
+def test_bundles_with_such_floats_are_byte_for_byte_php(tmp_path: Path):
+    case_path = tmp_path / "case.json"
+    case_path.write_text(json.dumps(FLOAT_CASE))
+    done = subprocess.run([PHP, str(REFERENCE), str(case_path), "--bytes"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    expected = {path: text.encode() + b"\n" for path, text in json.loads(done.stdout).items()}
+    import_case(case_path, tmp_path / "repo", force=False)
+    config, diagnostics = validate(read_sources(tmp_path / "repo"))
+    assert config is not None, "\n".join(d.render() for d in diagnostics)
+    files = compile_config(config).files
+    assert {path: files[path] for path in expected} == expected
+    assert b"1.0e-5" in files["production/enwiki/streamconfigs.json"]

@@ -3,11 +3,10 @@ stream configs EventLogging embeds. Pure: plain data in, plain data out."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Callable
 
-from . import patterns
+from . import patterns, php_json
 from .resolve import Value, is_array, php_int_key, replace_recursive, replace_value
 
 EVENTLOGGING_SETTINGS = ("sample", "producers")
@@ -119,21 +118,18 @@ def to_json_value(value: Value) -> Value:
     return value
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def serialize_value(value: Value) -> bytes:
-    """Canonical JSON of a value: compact, in resolved key order, UTF-8."""
-    text = _ENCODER.encode(value)
+    """Canonical JSON of a value as MediaWiki writes it: compact, in resolved key order, UTF-8."""
+    text = php_json.encode(value)
     if '"0":' in text:  # only a map with a key "0" can be an array keyed 0..n-1
-        text = _ENCODER.encode(to_json_value(value))
+        text = php_json.encode(to_json_value(value))
     return text.encode("utf-8")
 
 
 @lru_cache(maxsize=1 << 16)
 def json_key(key: str) -> bytes:
     """A map key as JSON, with its colon."""
-    return _ENCODER.encode(key).encode("utf-8") + b":"
+    return php_json.encode(key).encode("utf-8") + b":"
 
 
 def serialize_map(fragments: dict[str, bytes]) -> bytes:

@@ -126,4 +126,17 @@ foreach ( $case['realms'] as $realm => $spec ) {
 		$result[$realm][$wiki] = [ 'streamconfigs' => [ 'streams' => $api ], 'eventlogging' => $embedded ];
 	}
 }
+if ( ( $argv[2] ?? '' ) === '--bytes' ) {
+	// Each bundle's exact text, as FormatJson::encode( $bundle, false, FormatJson::ALL_OK ) writes it.
+	ini_set( 'serialize_precision', '-1' );
+	$texts = [];
+	foreach ( $result as $realm => $wikis ) {
+		foreach ( $wikis as $wiki => $bundles ) {
+			foreach ( $bundles as $name => $bundle ) {
+				$texts["$realm/$wiki/$name.json"] = json_encode( $bundle, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR );
+			}
+		}
+	}
+	$result = $texts;
+}
 echo json_encode( $result, JSON_PRESERVE_ZERO_FRACTION | JSON_THROW_ON_ERROR );

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from .. import render
+from .. import php_json, render
 from . import query
 from .metrics import Metrics
 from ..instruments.compile import INSTRUMENTS
@@ -62,8 +62,7 @@ class ApiError(Exception):
         self.code, self.info, self.status, self.data = code, info, status, data
 
     def response(self, release: str) -> Response:
-        body = json.dumps({"error": {"code": self.code, "info": self.info, **self.data}},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        body = php_json.encode({"error": {"code": self.code, "info": self.info, **self.data}}).encode("utf-8") + b"\n"
         return Response(self.status, [(b"content-type", JSON), (b"cache-control", PRIVATE),
                                       (b"mediawiki-api-error", self.code.encode()),
                                       (b"x-streamconf-release", release.encode())], body)
@@ -291,7 +290,7 @@ class Service:
             data = body.data
         else:
             data = b'{"streams":{' + b",".join(
-                json.dumps(name, ensure_ascii=False).encode("utf-8") + b":" + _fragment(stream, name)
+                render.json_key(name) + _fragment(stream, name)
                 for name, stream in selected) + b"}}\n"
         decided = json.dumps([names, params.get("constraints") if constraints else None]).encode("utf-8")
         etag = b'"' + hashlib.sha256(body.digest.encode() + b"\0" + decided).hexdigest()[:40].encode() + b'"'

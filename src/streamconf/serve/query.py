@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable
 
-from .. import patterns, render
+from .. import patterns, php_json, render
 from ..resolve import php_int_key
 
 PhpArray = dict  # int | str -> value, in insertion order
@@ -129,21 +129,9 @@ def php_float_string(number: float) -> str:
         return "NAN"
     if math.isinf(number):
         return "INF" if number > 0 else "-INF"
-    sign = "-" if math.copysign(1.0, number) < 0 else ""
     mantissa, exponent = f"{abs(number):.{PHP_PRECISION - 1}e}".split("e")
-    digits = mantissa.replace(".", "").rstrip("0") or "0"
-    point = int(exponent) + 1  # where the decimal point goes, counted from the first digit
-    if abs(number) == 0.0:
-        return sign + "0"
-    if point < -3 or point > PHP_PRECISION:
-        power = point - 1
-        rest = digits[1:] or "0"
-        return f"{sign}{digits[0]}.{rest}E{'-' if power < 0 else '+'}{abs(power)}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if len(digits) <= point:
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
+    digits = mantissa.replace(".", "").rstrip("0")
+    return php_json.gcvt(math.copysign(1.0, number) < 0, digits if number else "", int(exponent) + 1, PHP_PRECISION, "E")
 
 
 def php_string(value: Any) -> str:

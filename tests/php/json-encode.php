@@ -1,0 +1,12 @@
+<?php
+/**
+ * json_encode as MediaWiki calls it (FormatJson::encode with FormatJson::ALL_OK, as the API's JSON
+ * printer does for formatversion=2), with the default serialize_precision of -1. Reads from stdin
+ * {"floats": [16 hex digits of a big-endian IEEE double, ...], "strings": [...]} and writes the
+ * encoding of [floats, strings], so that every float reaches PHP exactly, bit for bit.
+ */
+
+ini_set( 'serialize_precision', '-1' );
+$input = json_decode( file_get_contents( 'php://stdin' ), true, 512, JSON_THROW_ON_ERROR );
+$floats = array_map( static fn ( $hex ) => unpack( 'E', hex2bin( $hex ) )[1], $input['floats'] );
+echo json_encode( [ $floats, $input['strings'] ], JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR );
