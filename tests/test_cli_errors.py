@@ -134,6 +134,14 @@ def test_internal_errors_are_reported_without_traceback(repo: Path, run, monkeyp
     assert "--debug" in result.output
     with pytest.raises(RuntimeError):
         run("--debug", "compile", "--root", repo)
+    with pytest.raises(RuntimeError):
+        run("compile", "--root", repo, "--debug")
+
+
+def test_debug_is_accepted_after_the_command(repo: Path):
+    for args in (("--debug", "validate"), ("validate", "--debug"), ("show", "enwiki", "--debug")):
+        result = run_installed(*args, "--root", repo)
+        assert result.returncode == 0, result.stderr
 
 
 def test_every_command_has_help_with_an_example(run):

@@ -18,6 +18,8 @@ from .reporters.text import print_diagnostics, print_rows
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_FOUND = 3  # diff --fail-on found what it fails on
+EXIT_CLOSED_PIPE = 128 + 13  # what a shell reports for a program that SIGPIPE ended: `cmd | head` is not an error
+DEBUG = "streamconf.debug"  # ctx.meta key: --debug was given, before or after the command
 
 
 def _found_root(ctx: click.Context, param: click.Parameter, root: Path | None) -> Path:
@@ -108,7 +110,7 @@ class _Commands(click.Group):
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         super().add_command(cmd, name)
-        cmd.params.extend(feedback_options())
+        cmd.params.extend(feedback_options() + [debug_option()])
         completers = _completers()
         for param in cmd.params:
             if param.name in completers:
@@ -135,18 +137,37 @@ class _Commands(click.Group):
             raise
         except KeyboardInterrupt:
             ctx.exit(130)
+        except BrokenPipeError:
+            stop_writing()
+            ctx.exit(EXIT_CLOSED_PIPE)
         except Exception as error:  # noqa: BLE001 - the last guard
-            if ctx.params.get("debug") or os.environ.get("STREAMCONF_DEBUG"):
+            if ctx.meta.get(DEBUG) or os.environ.get("STREAMCONF_DEBUG"):
                 raise
             click.echo(f"streamconf: internal error: {type(error).__name__}: {error}\n"
                        "    hint: run again with --debug for a traceback, and report it", err=True)
             ctx.exit(EXIT_INVALID)
 
 
+def debug_option() -> click.Option:
+    """--debug, the same on the group and on every command."""
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.meta[DEBUG] = True
+    return click.Option(["--debug"], is_flag=True, expose_value=False, callback=remember,
+                        help="Show a traceback when something fails unexpectedly.")
+
+
+def stop_writing() -> None:
+    """The reader of stdout has gone: send what is left to /dev/null, so that neither the rest of
+    the command nor the flush at exit fails on it again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="streamconf")
-@click.option("--debug", is_flag=True, help="Show a traceback when something fails unexpectedly.")
-def cli(debug: bool) -> None:
+def cli() -> None:
     """Compile event stream configuration from YAML into per-wiki JSON bundles, exactly as
     MediaWiki's EventStreamConfig API and EventLogging serve them.
 
@@ -158,7 +179,7 @@ def cli(debug: bool) -> None:
     """
 
 
-cli.params.extend(feedback_options())
+cli.params.extend(feedback_options() + [debug_option()])
 
 
 def status(line: str) -> None:
@@ -602,4 +623,13 @@ def serve_command(source: Path, bind: str, port: int, workers: int, host_realm: 
 
 
 def main() -> None:
-    cli(prog_name="streamconf")
+    try:
+        cli(prog_name="streamconf")
+    except SystemExit as exit:
+        status = exit.code
+    try:  # output still buffered is written at exit, after the commands' guard
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stop_writing()
+        status = EXIT_CLOSED_PIPE
+    sys.exit(status)
