@@ -246,6 +246,30 @@ def test_explain_names_file_and_line_for_each_kind_of_layer(history, run):
     assert "from the stream defaults: the stream does not set it" in topics
 
 
+def test_explain_in_beta_names_the_production_key_that_beta_replaced(history, run):
+    root, _ = history
+    commit(root, "Sample a.b on enwiki", {"overrides/production/en.yaml": "+enwiki:\n  streams:\n    a.b:\n      sample:\n        rate: 0.3\n"})
+    production = explain(run, root, "enwiki", "a.b", "sample.rate")
+    assert "set by `+enwiki` at overrides/production/en.yaml:5:9 (production)" in production
+    beta = explain(run, root, "enwiki", "a.b", "sample.rate", "--realm", "beta")
+    assert "set by `+enwiki` at overrides/beta/enwiki.yaml:5:9 (beta)" in beta
+    assert ("`+enwiki` value 0.3 at overrides/production/en.yaml:5:9 (production) is not read in beta: it is replaced "
+            "whole by beta's own `+enwiki` at overrides/beta/enwiki.yaml:1:1, which sets it to 1 "
+            "(a realm's key replaces its base realm's key of the same name)") in beta
+    on_dewiki = explain(run, root, "dewiki", "a.b", "sample.rate", "--realm", "beta")
+    assert "not read in beta" not in on_dewiki, "no realm key replaced a key that applies to dewiki"
+
+
+def test_explain_in_a_realm_that_replaces_a_setting(history, run):
+    root, _ = history
+    write_tree(root, {"realms/beta.yaml": "base: production\nreplace: [stream_defaults]\nwikis:\n  enwiki: [en, wiki]\n",
+                      "overrides/beta/defaults.yaml": "default:\n  stream_defaults:\n    topic_prefixes: [beta.]\n"})
+    beta = explain(run, root, "enwiki", "a.b", "topic_prefixes", "--realm", "beta")
+    assert "set by `default` at overrides/beta/defaults.yaml:3:5 (beta)" in beta
+    assert ('`default` value ["eqiad.", "codfw."] at stream-defaults.yaml:1:1 (production) is not read in beta: '
+            "beta replaces the whole stream_defaults setting of production (`replace` at realms/beta.yaml:1:1)") in beta
+
+
 def test_explain_the_ineffective_false(history, run):
     root, _ = history
     output = explain(run, root, "metawiki", "a.b", "producers.eventgate.enrich.ua")

@@ -75,7 +75,7 @@ class Explainer:
             if step not in setters:
                 source = self.source(setting, step.key, path)
                 shadowed.append((source, self.reason(source, step, walk, winner)))
-        shadowed += self.unread(setting, path, walk)
+        shadowed += self.unread(setting, path, walk) + self.replaced_in_base(setting, path)
         return [self.source(setting, step.key, path) for step in setters], shadowed
 
     def reason(self, source: Source, step: Step, walk: tuple[Step, ...], winner: Source | None) -> str:
@@ -94,13 +94,16 @@ class Explainer:
             return f"{this} is shadowed by `{winner.key}`, which comes first"
         return f"{this} is replaced by `{winner.key}` at {winner.location}"
 
+    def applying(self) -> list[str]:
+        """Every key that names the wiki, one of its tags, or `default`."""
+        return [self.wiki, "+" + self.wiki] + [p + tag for tag in self.tags for p in ("", "+")] + [DEFAULT]
+
     def unread(self, setting: str, path: tuple, walk: tuple[Step, ...]) -> list[tuple[Source, str]]:
         """Keys that would apply to the wiki and set `path`, but that the walk never reads."""
         read = {step.key for step in walk}
         last = walk[-1] if walk else None
-        applying = [self.wiki, "+" + self.wiki] + [p + tag for tag in self.tags for p in ("", "+")] + [DEFAULT]
         found = []
-        for key in applying:
+        for key in self.applying():
             if key in read or key not in self.keys[setting] or get_path(self.keys[setting][key], path) is MISSING:
                 continue
             source = self.source(setting, key, path)
@@ -112,6 +115,31 @@ class Explainer:
             else:
                 why = this
             found.append((source, why))
+        return found
+
+    def replaced_in_base(self, setting: str, path: tuple) -> list[tuple[Source, str]]:
+        """Keys of the base realm that set `path` for the wiki but that this realm never reads:
+        a realm's own key replaces the base realm's key of the same name whole, and `replace`
+        drops every base key of a setting."""
+        spec = self.config.realms[self.realm]
+        if spec.base is None:
+            return []
+        own = self.config.layers.get(self.realm, {}).get(setting, {})
+        found = []
+        for key in self.applying():
+            base = self.config.layer(spec.base, setting, key)
+            value = get_path(base.value, path) if base is not None else MISSING
+            if value is MISSING or setting not in spec.replace and key not in own:
+                continue
+            this = f"`{key}` value {show(value)} at {base.location(path)} ({base.realm}) is not read in {self.realm}"
+            if setting in spec.replace:
+                why = f"{this}: {self.realm} replaces the whole {setting} setting of {spec.base} (`replace` at {spec.location})"
+            else:
+                mine = get_path(own[key].value, path)
+                instead = "which does not set it" if mine is MISSING else f"which sets it to {show(mine)}"
+                why = (f"{this}: it is replaced whole by {self.realm}'s own `{key}` at {own[key].location()}, {instead} "
+                       f"(a realm's key replaces its base realm's key of the same name)")
+            found.append((Source(base.realm, setting, key, base.location(path), value), why))
         return found
 
     def explain(self, name: str, prefix: tuple = ()) -> tuple[str, list[Explanation]]:
