@@ -105,6 +105,7 @@ CODES: dict[str, Code] = {code.id: code for code in (
     Code("SL114", "instrument-sample-unit", ERROR, "An instrument's `sample.unit` other than `pageview` or `session`, the only units the Metrics Platform client samples instruments by."),
     Code("SL115", "unknown-owner", ERROR, "An instrument's `owner` that is not a team of owners.yaml (checked once owners.yaml exists)."),
     Code("SL301", "misspelt-key", WARNING, "A setting key that nothing else uses and that is close to a key in use: a likely typo."),
+    Code("SL401", "plain-key-wipes", WARNING, "A plain `<wiki>` key that removes from the wiki the streams (or defaults, or EventLogging names) that the other keys give it: `+<wiki>` was likely meant."),
 )}
 
 LINT_PREFIX = "SL"

@@ -99,8 +99,13 @@ class UsageError(ConfigError):
     """A command-line argument that the repository cannot satisfy, like an unknown wiki."""
 
 
+REPORTED_FIRST = frozenset({"SL401"})
+"""Findings whose cause is likely behind others (a plain key that wipes a wiki makes keys unread and
+names unresolved): reported before them, whatever their file."""
+
+
 def sort_key(diagnostic: Diagnostic) -> tuple:
-    return (diagnostic.location, diagnostic.code, diagnostic.message)
+    return (diagnostic.code not in REPORTED_FIRST, diagnostic.location, diagnostic.code, diagnostic.message)
 
 
 def did_you_mean(name: str, known: Any) -> str:

@@ -12,6 +12,7 @@ rules. Rules read the validated Config and never change it.
     schema_repository.py  SL012 SL013
     instruments.py        SL101–SL115
     misspellings.py       SL301
+    plain_keys.py         SL401
 
 A new family of rules is a new module here, imported below so that its rules register.
 
@@ -20,7 +21,8 @@ severity (`rules: {severity: {SL001: warning}}`), or turn it off for one line wi
 `# streamconf: disable=SL006` on it (`disable-next-line=` on the line before).
 """
 
-from . import allowed_values, eventlogging, instruments, keys, merges, misspellings, patterns, schema_repository  # noqa: F401 - registers the rules
+from . import (allowed_values, eventlogging, instruments, keys, merges, misspellings, patterns, plain_keys,  # noqa: F401 - registers the rules
+               schema_repository)
 from .registry import RULES, Rule
 from .runner import lint
 
