@@ -298,6 +298,53 @@ def test_explain_a_plain_key_that_hides_others(repo, run):
             "replaces the whole streams setting for enwiki") in output
 
 
+def test_explain_eventlogging_says_which_key_of_the_names_list_decided(history, run):
+    root, _ = history
+    commit(root, "Embed more", {
+        "streams/more.yaml": "e.f:\n  schema_title: analytics/e\n  destination_event_service: eventgate-analytics-external\n",
+        "overrides/production/names.yaml": "+enwiki:\n  eventlogging_streams: [e.f]\n+dewiki:\n  eventlogging_streams: [x.y]\n"
+                                           "officewiki:\n  eventlogging_streams: [a.b]\n+officewiki:\n  eventlogging_streams: [c.d]\n",
+        "overrides/beta/names.yaml": "+enwiki:\n  eventlogging_streams: [c.d]\n"})
+    embedded = explain(run, root, "enwiki", "e.f", "--eventlogging")
+    assert embedded.splitlines()[:4] == [
+        "enwiki › e.f (production), EventLogging",
+        "  embedded: {}",
+        "    embedded on enwiki: listed by `+enwiki`, configured by the stream key `e.f`",
+        "    listed by `+enwiki` at overrides/production/names.yaml:2:26 (production)"]
+    unread = explain(run, root, "officewiki", "c.d", "--eventlogging")
+    assert "  not embedded\n    not embedded on officewiki: no key of the EventLogging names that officewiki reads lists it\n" in unread
+    assert ("`+officewiki` value \"c.d\" at overrides/production/names.yaml:8:26 is not read: the plain key `officewiki` "
+            "replaces the whole eventlogging_streams setting for officewiki") in unread
+    assert ("`default` value \"c.d\" at eventlogging.yaml:2:3 is not read: the plain key `officewiki` replaces the whole "
+            "eventlogging_streams setting for officewiki") in unread
+    no_config = explain(run, root, "dewiki", "x.y", "--eventlogging")
+    assert ("not embedded on dewiki: listed, but no stream config of dewiki is or matches 'x.y', and EventLogging leaves "
+            "out a name without one") in no_config
+    assert "listed by `+dewiki` at overrides/production/names.yaml:4:26 (production)" in no_config
+    beta = explain(run, root, "enwiki", "e.f", "--eventlogging", "--realm", "beta")
+    assert "  not embedded\n" in beta
+    assert ("`+enwiki` value \"e.f\" at overrides/production/names.yaml:2:26 (production) is not read in beta: it is replaced "
+            "whole by beta's own `+enwiki` at overrides/beta/names.yaml:1:1, which does not set it") in beta
+
+
+def test_explain_and_log_as_json(history, run):
+    root, steps = history
+    document = json.loads(explain(run, root, "officewiki", "a.b", "sample.rate", "--format", "json", "--blame"))
+    (value,) = document["values"]
+    assert (value["path"], value["value"]) == (["sample", "rate"], 0.05)
+    assert [(s["key"], s["file"], s["line"], s["revision"]["commit"]) for s in value["set_by"]] == \
+        [("+private", "overrides/production/private.yaml", 5, steps["rate"])]
+    assert value["shadowed"][0]["key"] == "default" and "shadowed by `+private`" in value["shadowed"][0]["why"]
+    embedding = json.loads(explain(run, root, "enwiki", "c.d", "--eventlogging", "--format", "json"))
+    assert (embedding["embedded"], embedding["key"], [s["key"] for s in embedding["listed_by"]]) == (True, "c.d", ["default"])
+    assert embedding["config"] == {"sample": {"rate": 0.2}}
+    log = json.loads(run("log", "a.b", "--root", root, "--wiki", "officewiki", "--format", "json").output)
+    assert [entry["commit"] for entry in log] == [steps["initial"], steps["rate"], steps["schema"]]
+    assert [(c["section"], c["path"], c["old"], c["new"], c["wikis"]) for c in log[1]["changes"]] == [
+        ("eventlogging", ["sample", "rate"], 0.1, 0.05, ["officewiki"]),
+        ("streamconfigs", ["sample", "rate"], 0.1, 0.05, ["officewiki"])]
+
+
 # log ------------------------------------------------------------------------------------------
 
 

@@ -110,6 +110,9 @@ def test_explain_an_instrument_on_a_wiki(history, run):
     frwiki = run("explain", "frwiki", "web-clicks", "--root", root, "--at", "2027-03-01T00:00:00Z").output
     assert "  active = false" in frwiki and "  sample.rate = 0.0" in frwiki
     assert "    set by `default`, as no list names it at instruments/web.yaml:11:7" in frwiki
+    document = json.loads(run("explain", "officewiki", "web-clicks", "--root", root, "--at", AT, "--format", "json").output)
+    (rate,) = [value for value in document["values"] if value["name"] == "sample.rate"]
+    assert rate["value"] == 0.75 and (rate["set_by"][0]["file"], rate["set_by"][0]["line"]) == ("instruments/web.yaml", 12)
 
 
 def test_a_later_list_naming_the_wiki_is_explained_as_not_holding(tmp_path: Path, run):

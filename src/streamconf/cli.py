@@ -395,24 +395,39 @@ def diff_command(base: str | None, head: str | None, root: Path, fmt: str, fail_
 @click.argument("setting", required=False)
 @root_option
 @realm_option
+@click.option("--eventlogging", is_flag=True,
+              help="Say whether EventLogging embeds STREAM on WIKI, and which key of the names list decided it.")
 @click.option("--blame", is_flag=True, help="Add the commit, author and date that last changed each line.")
 @at_option
-def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, blame: bool, at) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain_command(wiki: str, stream: str, setting: str | None, root: Path, realm: str | None, eventlogging: bool,
+                    blame: bool, at, fmt: str) -> None:
     """For every value of a stream's effective config on a wiki: which layer set it (file:line,
     key, realm), and which layers were shadowed and why. SETTING narrows it to a path such as
-    sample.rate. For an instrument: whether it is active at --at, and which line sets its rate,
-    unit, stream and attributes on the wiki.
+    sample.rate. With --eventlogging: whether EventLogging embeds the stream on the wiki, which
+    keys of the names list list it (and which of those the wiki does not read, and why), and
+    which stream config it gets. For an instrument: whether it is active at --at, and which line
+    sets its rate, unit, stream and attributes on the wiki.
 
     \b
     Example:
       streamconf explain enwiki mediawiki.web_ui_actions sample.rate --blame
-      streamconf explain testwiki web-scroll-depth
+      streamconf explain enwiki mediawiki.web_ui_actions --eventlogging
+      streamconf explain testwiki web-scroll-depth --format json
     """
-    from .reporters import text
-    from .workflow import ExplainReport, explain_stream
+    from .reporters import json, text
+    from .workflow import EmbeddingReport, ExplainReport, explain_embedding, explain_stream
 
-    report = explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame, at)
-    print_rows(text.explain_rows(report) if isinstance(report, ExplainReport) else text.instrument_explain_rows(report))
+    if eventlogging and setting:
+        raise click.UsageError("give SETTING or --eventlogging, not both")
+    report = explain_embedding(root, realm, wiki, stream, blame) if eventlogging else \
+        explain_stream(root, realm, wiki, stream, tuple(setting.split(".")) if setting else (), blame, at)
+    if fmt == "json":
+        click.echo(json.explanation(report))
+    elif isinstance(report, EmbeddingReport):
+        print_rows(text.embedding_rows(report))
+    else:
+        print_rows(text.explain_rows(report) if isinstance(report, ExplainReport) else text.instrument_explain_rows(report))
 
 
 @cli.command("log")
@@ -420,19 +435,24 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
 @root_option
 @click.option("--wiki", default=None, help="Only changes that reach this wiki.")
 @realm_option
-def log_command(stream: str, root: Path, wiki: str | None, realm: str | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def log_command(stream: str, root: Path, wiki: str | None, realm: str | None, fmt: str) -> None:
     """The history of a stream's (or an instrument's) effective config: the commits where it
     changed (on WIKI, or on any wiki), oldest first, with what changed.
 
     \b
     Example:
       streamconf log mediawiki.web_ui_actions --wiki enwiki
-      streamconf log web-scroll-depth
+      streamconf log web-scroll-depth --format json
     """
-    from .reporters import text
+    from .reporters import json, text
     from .workflow import stream_log
 
-    print_rows(text.log_rows(stream_log(root, stream, realm, wiki), stream, wiki))
+    entries = stream_log(root, stream, realm, wiki)
+    if fmt == "json":
+        click.echo(json.log(entries))
+    else:
+        print_rows(text.log_rows(entries, stream, wiki))
 
 
 @cli.command("publish")

@@ -9,14 +9,30 @@ removal changes the leaf are the ones that set it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .compiler import RealmCompiler
 from .diagnostics import Location
 from .model import Config, Layer
-from .render import find_stream, stream_config, stream_entries
+from .render import find_stream, names_of, stream_config, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, TAG, WIKI, Step, Value, applicable_keys, is_array, resolve_setting
 from .values import MISSING, get_path, leaves, show, without_path
+
+
+Locate = Callable[[Value], "tuple | None"]
+"""Where a layer's value sets what is explained (a path in it), or None when it does not."""
+
+
+def at_path(path: tuple) -> Locate:
+    return lambda value: path if get_path(value, path) is not MISSING else None
+
+
+def listing(name: str) -> Locate:
+    """Where a list of stream names (a list, or a map after a `+` merge) holds `name`."""
+    def locate(names: Value) -> tuple | None:
+        items = enumerate(names) if type(names) is list else names.items() if type(names) is dict else ()
+        return next(((index,) for index, item in items if item == name), None)
+    return locate
 
 
 @dataclass
@@ -38,6 +54,18 @@ class Explanation:
     setters: list[Source] = field(default_factory=list)
     shadowed: list[tuple[Source, str]] = field(default_factory=list)
     note: str = ""
+
+
+@dataclass
+class Embedding:
+    """Why EventLogging embeds a stream name on a wiki, or why not."""
+
+    name: str
+    embedded: Value  # the config EventLogging embeds, or None
+    verdict: str
+    listed_by: list[Source] = field(default_factory=list)  # the keys the wiki reads that list the name
+    not_read: list[tuple[Source, str]] = field(default_factory=list)  # keys that list it, unread, and why
+    key: str | None = None  # the stream key whose config the name gets: the name, a pattern, or none
 
 
 class Explainer:
@@ -75,7 +103,7 @@ class Explainer:
             if step not in setters:
                 source = self.source(setting, step.key, path)
                 shadowed.append((source, self.reason(source, step, walk, winner)))
-        shadowed += self.unread(setting, path, walk) + self.replaced_in_base(setting, path)
+        shadowed += self.unread(setting, at_path(path), walk) + self.replaced_in_base(setting, at_path(path))
         return [self.source(setting, step.key, path) for step in setters], shadowed
 
     def reason(self, source: Source, step: Step, walk: tuple[Step, ...], winner: Source | None) -> str:
@@ -98,13 +126,14 @@ class Explainer:
         """Every key that names the wiki, one of its tags, or `default`."""
         return [self.wiki, "+" + self.wiki] + [p + tag for tag in self.tags for p in ("", "+")] + [DEFAULT]
 
-    def unread(self, setting: str, path: tuple, walk: tuple[Step, ...]) -> list[tuple[Source, str]]:
-        """Keys that would apply to the wiki and set `path`, but that the walk never reads."""
+    def unread(self, setting: str, locate: Locate, walk: tuple[Step, ...]) -> list[tuple[Source, str]]:
+        """Keys that would apply to the wiki and set what `locate` finds, but that the walk never reads."""
         read = {step.key for step in walk}
         last = walk[-1] if walk else None
         found = []
         for key in self.applying():
-            if key in read or key not in self.keys[setting] or get_path(self.keys[setting][key], path) is MISSING:
+            path = locate(self.keys[setting][key]) if key in self.keys[setting] and key not in read else None
+            if path is None:
                 continue
             source = self.source(setting, key, path)
             this = f"`{key}` value {show(source.value)} at {source.location} is not read"
@@ -117,9 +146,9 @@ class Explainer:
             found.append((source, why))
         return found
 
-    def replaced_in_base(self, setting: str, path: tuple) -> list[tuple[Source, str]]:
-        """Keys of the base realm that set `path` for the wiki but that this realm never reads:
-        a realm's own key replaces the base realm's key of the same name whole, and `replace`
+    def replaced_in_base(self, setting: str, locate: Locate) -> list[tuple[Source, str]]:
+        """Keys of the base realm that set what `locate` finds for the wiki but that this realm never
+        reads: a realm's own key replaces the base realm's key of the same name whole, and `replace`
         drops every base key of a setting."""
         spec = self.config.realms[self.realm]
         if spec.base is None:
@@ -128,19 +157,39 @@ class Explainer:
         found = []
         for key in self.applying():
             base = self.config.layer(spec.base, setting, key)
-            value = get_path(base.value, path) if base is not None else MISSING
-            if value is MISSING or setting not in spec.replace and key not in own:
+            path = locate(base.value) if base is not None else None
+            if path is None or setting not in spec.replace and key not in own:
                 continue
+            value = get_path(base.value, path)
             this = f"`{key}` value {show(value)} at {base.location(path)} ({base.realm}) is not read in {self.realm}"
             if setting in spec.replace:
                 why = f"{this}: {self.realm} replaces the whole {setting} setting of {spec.base} (`replace` at {spec.location})"
             else:
-                mine = get_path(own[key].value, path)
-                instead = "which does not set it" if mine is MISSING else f"which sets it to {show(mine)}"
+                mine = locate(own[key].value)
+                instead = "which does not set it" if mine is None else f"which sets it to {show(get_path(own[key].value, mine))}"
                 why = (f"{this}: it is replaced whole by {self.realm}'s own `{key}` at {own[key].location()}, {instead} "
                        f"(a realm's key replaces its base realm's key of the same name)")
             found.append((Source(base.realm, setting, key, base.location(path), value), why))
         return found
+
+    def embedding(self, name: str) -> Embedding:
+        """Which keys of the EventLogging names list the wiki reads name `name`, which do not count,
+        and which stream config the name gets."""
+        setting, locate = "eventlogging_streams", listing(name)
+        walk, keys, view = self.walk(setting), self.keys[setting], self.compiler.view(self.wiki)
+        listed_by = [self.source(setting, step.key, path) for step in walk if (path := locate(keys[step.key])) is not None]
+        not_read = self.unread(setting, locate, walk) + self.replaced_in_base(setting, locate)
+        key = find_stream(stream_entries(view.settings["streams"]), name, lambda *_: None)
+        embedded = view.eventlogging.get(name)
+        if embedded is not None:
+            by = f"the stream key `{key}`" if key == name else f"the pattern {key}"
+            verdict = f"embedded on {self.wiki}: listed by {' and '.join(f'`{s.key}`' for s in listed_by)}, configured by {by}"
+        elif name in names_of(view.settings[setting]):
+            verdict = (f"not embedded on {self.wiki}: listed, but no stream config of {self.wiki} is or matches {name!r}, "
+                       "and EventLogging leaves out a name without one")
+        else:
+            verdict = f"not embedded on {self.wiki}: no key of the EventLogging names that {self.wiki} reads lists it"
+        return Embedding(name, embedded, verdict, listed_by, not_read, key)
 
     def explain(self, name: str, prefix: tuple = ()) -> tuple[str, list[Explanation]]:
         view = self.compiler.view(self.wiki)

@@ -15,7 +15,7 @@ from .diagnostics import ERROR, WARNING, ConfigError, Diagnostic, Location, Usag
 from .changes import ChangeSet
 from .diff import diff_configs
 from .editors import with_modeline
-from .explain import Explanation
+from .explain import Embedding, Explanation
 from .feedback import stage
 from .instruments import schedule, timestamps
 from .git.snapshot import Snapshot, require_directory, snapshot
@@ -247,13 +247,40 @@ def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix
     if not explanations:
         raise fail("SC033", Location(f"realm {realm}"), f"{stream} has no setting {'.'.join(prefix)} on {wiki}")
     if blame:
-        from .git import repository
-
-        checkout = repository.require_checkout(root)
-        for explanation in explanations:
-            for source in explanation.setters + [source for source, _ in explanation.shadowed]:
-                source.revision = repository.blame(checkout, source.location.file, source.location.line)
+        blamed(root, [source for explanation in explanations
+                      for source in explanation.setters + [source for source, _ in explanation.shadowed]])
     return ExplainReport(realm, wiki, stream, key, explanations, blame)
+
+
+def blamed(root: Path, sources: list) -> None:
+    """Give each source (or setter) the revision that last changed its line."""
+    from .git import repository
+
+    checkout = repository.require_checkout(root)
+    for source in sources:
+        source.revision = repository.blame(checkout, source.location.file, source.location.line)
+
+
+@dataclass
+class EmbeddingReport:
+    realm: str
+    wiki: str
+    embedding: Embedding
+    blamed: bool  # each source carries the revision that last changed its line
+
+
+def explain_embedding(root: Path, realm: str | None, wiki: str, name: str, blame: bool) -> EmbeddingReport:
+    """Why EventLogging embeds `name` on `wiki`, or why not: the keys of the names list that list
+    it (read or not) and the stream config it gets."""
+    from .explain import Explainer
+
+    config, _ = load_config(root)
+    realm = realm or config.root_realm
+    select(config, [realm], [wiki])
+    embedding = Explainer(config, realm, wiki).embedding(name)
+    if blame:
+        blamed(root, embedding.listed_by + [source for source, _ in embedding.not_read])
+    return EmbeddingReport(realm, wiki, embedding, blame)
 
 
 @dataclass
@@ -272,12 +299,7 @@ def explain_instrument(root: Path, config: Config, realm: str, wiki: str, instru
 
     explanations = explain(config, realm, wiki, instrument, at)
     if blame:
-        from .git import repository
-
-        checkout = repository.require_checkout(root)
-        for explanation in explanations:
-            for setter in explanation.setters:
-                setter.revision = repository.blame(checkout, setter.location.file, setter.location.line)
+        blamed(root, [setter for explanation in explanations for setter in explanation.setters])
     return InstrumentReport(realm, wiki, instrument.name, at, explanations, blame)
 
 

@@ -13,7 +13,11 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..codes import Code
+    from ..explain import Source
+    from ..git.repository import Revision
+    from ..instruments.explain import Setter
     from ..instruments.schedule import Scheduled
+    from ..workflow import EmbeddingReport, ExplainReport, InstrumentReport, LogEntry
 
 
 def diagnostics(found: list[Diagnostic]) -> str:
@@ -68,3 +72,54 @@ def _change_records(changes: ChangeSet) -> list[dict]:
             "wikis_summary": describe_wikis(wikis, changes.realms.get(change.realm), change.realm),
         })
     return records
+
+
+def log(entries: list[LogEntry]) -> str:
+    """Each commit that changed the stream, with its changes as diff records them."""
+    return json.dumps([{**_revision(entry.revision), "changes": _change_records(entry.changes)} for entry in entries],
+                      indent=1, ensure_ascii=False)
+
+
+def explanation(report: ExplainReport | InstrumentReport | EmbeddingReport) -> str:
+    """explain's report: each value with the layers that set it and those that did not count."""
+    from ..instruments.timestamps import format_instant
+    from ..render import to_json_value
+    from ..workflow import EmbeddingReport, ExplainReport
+
+    if isinstance(report, EmbeddingReport):
+        embedding = report.embedding
+        document = {"realm": report.realm, "wiki": report.wiki, "stream": embedding.name, "section": "eventlogging",
+                    "embedded": embedding.embedded is not None, "config": to_json_value(embedding.embedded),
+                    "key": embedding.key, "verdict": embedding.verdict,
+                    "listed_by": [_source(source) for source in embedding.listed_by],
+                    "not_read": [{**_source(source), "why": why} for source, why in embedding.not_read]}
+    elif isinstance(report, ExplainReport):
+        document = {"realm": report.realm, "wiki": report.wiki, "stream": report.stream, "key": report.key, "values": [
+            {"path": list(item.path), "value": to_json_value(item.value), "note": item.note or None,
+             "set_by": [_source(source) for source in item.setters],
+             "shadowed": [{**_source(source), "why": why} for source, why in item.shadowed]}
+            for item in report.explanations]}
+    else:
+        document = {"realm": report.realm, "wiki": report.wiki, "instrument": report.name, "at": format_instant(report.at),
+                    "values": [{"name": item.name, "value": to_json_value(item.value), "notes": item.notes,
+                                "set_by": [{"what": setter.what, **_place(setter)} for setter in item.setters]}
+                               for item in report.explanations]}
+    return json.dumps(document, indent=1, ensure_ascii=False)
+
+
+def _source(source: Source) -> dict:
+    from ..render import to_json_value
+
+    return {"key": source.key, "realm": source.realm, "setting": source.setting, "value": to_json_value(source.value),
+            **_place(source)}
+
+
+def _place(source: Source | Setter) -> dict:
+    """Where a source was written, and with --blame the commit that last changed its line."""
+    location = source.location
+    return {"file": location.file, "line": location.line, "column": location.column,
+            "revision": _revision(source.revision) if source.revision else None}
+
+
+def _revision(revision: Revision) -> dict:
+    return {"commit": revision.sha, "author": revision.author, "date": revision.date, "subject": revision.subject}

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..instruments.schedule import Scheduled
     from ..publish import Plan
     from ..instruments.explain import Setter
-    from ..workflow import CompileResult, ExplainReport, Imported, InstrumentReport, LogEntry
+    from ..workflow import CompileResult, EmbeddingReport, ExplainReport, Imported, InstrumentReport, LogEntry
 
 Row = tuple[str, str]  # (style, line); style is '', 'realm', 'stream', 'breaking' or 'shadow'
 STYLES = {"realm": "bold", "stream": "bold cyan", "breaking": "red", "shadow": "yellow"}
@@ -191,7 +191,18 @@ def explain_rows(report: ExplainReport) -> list[Row]:
     return rows
 
 
-def _blamed(report: ExplainReport | InstrumentReport, source: Source | Setter) -> str:
+def embedding_rows(report: EmbeddingReport) -> list[Row]:
+    embedding = report.embedding
+    rows = [("realm", f"{report.wiki} › {embedding.name} ({report.realm}), EventLogging"),
+            ("stream", f"  {'not embedded' if embedding.embedded is None else 'embedded: ' + show(embedding.embedded)}"),
+            ("", f"    {embedding.verdict}")]
+    rows += [("", f"    listed by `{source.key}` at {source.location} ({source.realm})" + _blamed(report, source))
+             for source in embedding.listed_by]
+    rows += [("shadow", f"    {why}" + _blamed(report, source)) for source, why in embedding.not_read]
+    return rows
+
+
+def _blamed(report: ExplainReport | InstrumentReport | EmbeddingReport, source: Source | Setter) -> str:
     if not report.blamed:
         return ""
     revision = source.revision
