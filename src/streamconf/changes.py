@@ -78,7 +78,7 @@ class Entry:
         by_path: dict[tuple, dict[str, tuple[Value, set[str]]]] = {}
         for config, wikis in self.configs:
             for path, value in leaves(config):
-                if path != ("stream",):  # the stream key, already the heading
+                if path != ("stream",) and path:  # the stream key is the heading; an empty config has no values
                     by_path.setdefault(path, {}).setdefault(canonical(value), (value, set()))[1].update(wikis)
         found = []
         for path, values in by_path.items():
