@@ -36,3 +36,10 @@ def test_tag_order_for_plus_keys(tmp_path: Path):
     assert findings(tmp_path, files, "SL006")[0].startswith(
         "overrides/production/o.yaml:6:20: warning SL006 at +en › a.b › sample › rate: `+private` and `+en` set a.b.sample.rate "
         "differently on officewiki: `+private` wins")
+
+
+def test_short_list_in_a_stream_of_the_old_list_form(tmp_path: Path):
+    """A stream under an integer key, named by its `stream` setting, as import writes the old form."""
+    found = findings(tmp_path, {"streams/a.yaml": "'0':\n  stream: a.b\n" + STREAM + "  topic_prefixes: [west.]\n",
+                                "stream-defaults.yaml": "topic_prefixes: [eqiad., codfw.]\n"}, "SL007")
+    assert len(found) == 1 and 'a.b sets topic_prefixes to ["west."], shorter than the default' in found[0]

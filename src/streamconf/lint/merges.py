@@ -160,7 +160,9 @@ def short_list(context: Context) -> Iterator[Finding]:
                 entries = entries or compiler.stream_entries(compiler.setting(wiki_class, "streams"))[0]
                 own, default = get_path(entries.get(name), path), get_path(defaults, path)
                 if type(own) is list and type(default) is list and len(own) < len(default):
-                    source = next(s for s in walk if type(get_path(compiler.keys["streams"][s.key], (name,) + path)) is list)
+                    # stream_entries: a layer may hold the stream under an integer key (the old list form)
+                    source = next(s for s in walk
+                                  if type(get_path(stream_entries(compiler.keys["streams"][s.key]).get(name), path)) is list)
                     result = own + default[len(own):]
                     seen.setdefault((name, path, source.key, show(own), show(default), show(result)), set()).update(wiki_class.wikis)
         for (name, path, key, own, default, result), wikis in sorted(seen.items()):
