@@ -239,7 +239,7 @@ def test_explain_names_file_and_line_for_each_kind_of_layer(history, run):
     assert "set by `+private` at overrides/production/private.yaml:5:9 (production)" in explain(run, root, "officewiki", "a.b", "sample.rate")
     assert "`default` value 0.5 at streams/web.yaml:6:5 is shadowed by `+private`, which comes first" in \
         explain(run, root, "officewiki", "a.b", "sample.rate")
-    beta = explain(run, root, "enwiki", "a.b", "sample.rate", "--realm", "beta")
+    beta = run_installed("explain", "enwiki", "a.b", "sample.rate", "--realm", "beta", "--root", root).stdout
     assert "set by `+enwiki` at overrides/beta/enwiki.yaml:5:9 (beta)" in beta
     topics = explain(run, root, "enwiki", "a.b", "topic_prefixes")
     assert "set by `default` at stream-defaults.yaml:1:1 (production)" in topics
@@ -251,7 +251,7 @@ def test_explain_in_beta_names_the_production_key_that_beta_replaced(history, ru
     commit(root, "Sample a.b on enwiki", {"overrides/production/en.yaml": "+enwiki:\n  streams:\n    a.b:\n      sample:\n        rate: 0.3\n"})
     production = explain(run, root, "enwiki", "a.b", "sample.rate")
     assert "set by `+enwiki` at overrides/production/en.yaml:5:9 (production)" in production
-    beta = explain(run, root, "enwiki", "a.b", "sample.rate", "--realm", "beta")
+    beta = run_installed("explain", "enwiki", "a.b", "sample.rate", "--realm", "beta", "--root", root).stdout
     assert "set by `+enwiki` at overrides/beta/enwiki.yaml:5:9 (beta)" in beta
     assert ("`+enwiki` value 0.3 at overrides/production/en.yaml:5:9 (production) is not read in beta: it is replaced "
             "whole by beta's own `+enwiki` at overrides/beta/enwiki.yaml:1:1, which sets it to 1 "
@@ -335,7 +335,9 @@ def test_explain_and_log_as_json(history, run):
     assert [(s["key"], s["file"], s["line"], s["revision"]["commit"]) for s in value["set_by"]] == \
         [("+private", "overrides/production/private.yaml", 5, steps["rate"])]
     assert value["shadowed"][0]["key"] == "default" and "shadowed by `+private`" in value["shadowed"][0]["why"]
-    embedding = json.loads(explain(run, root, "enwiki", "c.d", "--eventlogging", "--format", "json"))
+    installed = run_installed("explain", "enwiki", "c.d", "--eventlogging", "--format", "json", cwd=root / "streams")
+    assert installed.returncode == 0, installed.stderr
+    embedding = json.loads(installed.stdout)
     assert (embedding["embedded"], embedding["key"], [s["key"] for s in embedding["listed_by"]]) == (True, "c.d", ["default"])
     assert embedding["config"] == {"sample": {"rate": 0.2}}
     log = json.loads(run("log", "a.b", "--root", root, "--wiki", "officewiki", "--format", "json").output)
