@@ -131,8 +131,8 @@ def read_json(path: Path):
 
 def copy_project_config(destination: Path) -> Path:
     """The repository's own config, copied without build output."""
-    for name in ("realms", "streams", "overrides", "instruments", "tests/fixtures/event-schemas"):
+    for name in ("realms", "streams", "overrides", "instruments", "metadata", "tests/fixtures/event-schemas"):
         shutil.copytree(PROJECT / name, destination / name)
-    for name in ("streamconf.yaml", "stream-defaults.yaml", "eventlogging.yaml"):
+    for name in ("streamconf.yaml", "stream-defaults.yaml", "eventlogging.yaml", "owners.yaml", "CODEOWNERS"):
         shutil.copy(PROJECT / name, destination / name)
     return destination

@@ -147,8 +147,8 @@ def test_debug_is_accepted_after_the_command(repo: Path):
 def test_every_command_has_help_with_an_example(run):
     from streamconf.cli import cli
 
-    assert sorted(cli.commands) == ["compile", "completion", "diff", "explain", "import", "log", "new", "publish", "rules",
-                                    "schedule", "serve", "show", "validate"]
+    assert sorted(cli.commands) == ["compile", "completion", "diff", "explain", "import", "log", "new", "owners", "publish",
+                                    "rules", "schedule", "serve", "show", "validate"]
     commands = [(name,) for name in cli.commands] + [("new", name) for name in cli.commands["new"].commands]
     for command in commands:
         result = run(*command, "--help")

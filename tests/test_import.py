@@ -127,7 +127,7 @@ def test_import_keeps_the_users_streamconf_yaml(tmp_path: Path, run):
 
 def test_a_clean_import_writes_no_settings(tmp_path: Path, run):
     root = tmp_path / "repo"
-    assert run("import", write_case(tmp_path, CASE), "--root", root).output == f"wrote 13 files under {root}\n"
+    assert run("import", write_case(tmp_path, CASE), "--root", root).output == f"wrote 15 files under {root}\n"
     assert not (root / "streamconf.yaml").exists()
 
 

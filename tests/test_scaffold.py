@@ -24,6 +24,10 @@ def test_a_new_stream_is_valid_and_in_its_place(tmp_path: Path):
     assert text.startswith(f"{MODELINE}../../schemas/stream-map.schema.json\n# ")
     assert "mediawiki.web_ui_scroll:\n" in text and "  # sample:\n" in text
     checked = run_installed("validate", "--root", root, "--strict")
+    owner = "streams/mediawiki/web_ui_scroll.yaml:3:1: warning SL201 at mediawiki.web_ui_scroll: stream 'mediawiki.web_ui_scroll' has no owner"
+    assert checked.stderr.startswith(owner) and checked.stderr.count("\n") == 2, "its owner is the one thing left to write"
+    write_tree(root, {"metadata/web.yaml": (root / "metadata/web.yaml").read_text() + "mediawiki.web_ui_scroll: {owner: web}\n"})
+    checked = run_installed("validate", "--root", root, "--strict")
     assert checked.returncode == 0 and checked.stderr == "", checked.stderr
     shown = run_installed("show", "enwiki", "mediawiki.web_ui_scroll", "--root", root)
     assert '"schema_title": "analytics/mediawiki/client/metrics_event"' in shown.stdout

@@ -55,7 +55,7 @@ class ModelBuilder:
                                              value.get("schema_repository"), document.location(),
                                              tuple(value.get("contextual_attributes", defaults.contextual_attributes)),
                                              value.get("max_instrument_days", defaults.max_instrument_days),
-                                             dict(rules.get("severity", {})))
+                                             dict(rules.get("severity", {})), value.get("require_owners", False))
         return self.repository
 
     def realms(self) -> dict[str, Realm]:

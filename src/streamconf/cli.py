@@ -455,6 +455,31 @@ def log_command(stream: str, root: Path, wiki: str | None, realm: str | None, fm
         print_rows(text.log_rows(entries, stream, wiki))
 
 
+@cli.command("owners")
+@root_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 naming the stale lines when the file differs.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The CODEOWNERS file [default: ROOT/CODEOWNERS].")
+def owners_command(root: Path, check: bool, out: Path | None) -> None:
+    """Write CODEOWNERS for GitLab from owners.yaml, metadata/ and the instruments' owners: a
+    section per team, each file of streams/, instruments/, overrides/ and metadata/ under every
+    team whose streams or instruments it touches.
+
+    \b
+    Example:
+      streamconf owners
+      streamconf owners --check      # in the pipeline
+    """
+    from .workflow import codeowners
+
+    path, written, stale = codeowners(root, out, check)
+    if stale:
+        print_diagnostics(stale)
+        sys.exit(EXIT_INVALID)
+    teams = sum(line.startswith("[") for line in written.splitlines())
+    click.echo(f"{path} is up to date" if check else f"wrote {path}: {teams} teams")
+
+
 @cli.command("publish")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--keep", default=5, show_default=True, type=click.IntRange(1), help="Releases to keep.")

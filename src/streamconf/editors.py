@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from pathlib import PurePosixPath
 
-from .layout import CONFIG_FILE, EVENTLOGGING_FILE, SCHEMA_OF_KIND, STREAM_DEFAULTS_FILE, TREES, file_kind
+from .layout import CONFIG_FILE, EVENTLOGGING_FILE, INPUT_TREES, OWNERS_FILE, SCHEMA_OF_KIND, STREAM_DEFAULTS_FILE, file_kind
 
 SCHEMA_FOLDER = "schemas"
 VSCODE_SETTINGS = ".vscode/settings.json"
@@ -26,13 +26,15 @@ GLOBS = {
     "overrides": ("overrides/**/*.yaml", "overrides/**/*.yml", "!overrides/*/instruments/**"),
     "instruments": ("instruments/**/*.yaml", "instruments/**/*.yml"),
     "instrument_overrides": ("overrides/*/instruments/**/*.yaml", "overrides/*/instruments/**/*.yml"),
+    "owners": (OWNERS_FILE,),
+    "metadata": ("metadata/**/*.yaml", "metadata/**/*.yml"),
 }
 
 
 def patterns(globs: tuple[str, ...]) -> list[str]:
     """yaml-language-server matches a glob anywhere in a file's path (`eventlogging.yaml` would take
     streams/legacy/eventlogging.yaml too), so the same glob inside another tree is excluded."""
-    return list(globs) + [f"!{tree}/**/{glob}" for tree in TREES for glob in globs
+    return list(globs) + [f"!{tree}/**/{glob}" for tree in INPUT_TREES for glob in globs
                           if not glob.startswith((f"{tree}/", "!"))]
 
 

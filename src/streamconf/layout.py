@@ -10,6 +10,8 @@ every file passes before it is parsed, whether it is read from the working tree 
     overrides/<realm>/**.yaml    keys of a realm                   overrides.schema.json
     instruments/**.yaml       the root realm's instruments         instruments.schema.json
     overrides/<realm>/instruments/**.yaml  a realm's instrument changes  instrument-overrides.schema.json
+    owners.yaml               the teams that own streams and instruments  owners.schema.json
+    metadata/**.yaml          each stream's owner and governance metadata (never served)  metadata.schema.json
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ from .diagnostics import Diagnostic, Location
 CONFIG_FILE = "streamconf.yaml"
 STREAM_DEFAULTS_FILE = "stream-defaults.yaml"
 EVENTLOGGING_FILE = "eventlogging.yaml"
-TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
+OWNERS_FILE = "owners.yaml"
+TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE, OWNERS_FILE)
 TREES = ("realms", "streams", "overrides", "instruments")
 CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
-"""What a config is made of: what git watches for changes."""
+"""What a config is made of."""
 CASE_PATHS = tuple(path for path in CONFIG_PATHS if path != "instruments")
 """What a case document describes, and so what its `import --force` replaces: not instruments."""
-INPUT_PATHS = TREES + TOP_LEVEL_FILES
+METADATA_TREE = "metadata"  # owners and governance metadata of streams, never served
+INPUT_TREES = TREES + (METADATA_TREE,)
+INPUT_PATHS = INPUT_TREES + TOP_LEVEL_FILES
 """Every path streamconf reads: what no output may overlap, and what a clean build must match."""
 YAML_SUFFIXES = (".yaml", ".yml")
 DBLIST_SUFFIX = ".dblist"
@@ -46,6 +51,8 @@ SCHEMA_OF_KIND = {
     "overrides": "overrides.schema.json",
     "instruments": "instruments.schema.json",
     "instrument_overrides": "instrument-overrides.schema.json",
+    "owners": "owners.schema.json",
+    "metadata": "metadata.schema.json",
 }
 
 FILE_CONTENT = {
@@ -57,6 +64,8 @@ FILE_CONTENT = {
     "overrides": "a map from keys (enwiki, +enwiki, private, ...) to settings",
     "instruments": "a map from instrument names to their definitions",
     "instrument_overrides": "a map from instrument names to the fields this realm changes",
+    "owners": "teams: a map from team names to description, contact and gitlab",
+    "metadata": "a map from stream names to owner, description, tags, retention_days and personal_data",
 }
 
 
@@ -68,7 +77,7 @@ def is_input_file(relative: str) -> bool:
         return False
     if len(parts) == 1:
         return relative in TOP_LEVEL_FILES
-    return parts[0] in TREES and relative.endswith(YAML_SUFFIXES + (DBLIST_SUFFIX,))
+    return parts[0] in INPUT_TREES and relative.endswith(YAML_SUFFIXES + (DBLIST_SUFFIX,))
 
 
 def file_kind(file: str) -> str | None:
@@ -80,6 +89,10 @@ def file_kind(file: str) -> str | None:
         return "stream_defaults"
     if file == EVENTLOGGING_FILE:
         return "eventlogging_streams"
+    if file == OWNERS_FILE:
+        return "owners"
+    if parts[0] == METADATA_TREE:
+        return "metadata"
     if parts[0] == "streams":
         return "streams"
     if parts[0] == "instruments":

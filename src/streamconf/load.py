@@ -24,7 +24,7 @@ import yaml
 
 from .diagnostics import ConfigError, Diagnostic, Location
 from .parse_cache import ParseCache
-from .layout import (DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, TREES, is_input_file, not_a_file, size_refused,
+from .layout import (DBLIST_SUFFIX, MAX_FILE_BYTES, TOP_LEVEL_FILES, INPUT_TREES, is_input_file, not_a_file, size_refused,
                      symlink_refused, unreadable)
 
 try:
@@ -323,7 +323,7 @@ def input_files(root: Path, diagnostics: list[Diagnostic]) -> list[str]:
     """The repository's input files, as sorted POSIX paths relative to `root`. Symlinks are
     reported, never followed."""
     found = [name for name in TOP_LEVEL_FILES if _regular(root / name, name, diagnostics)]
-    for tree in TREES:
+    for tree in INPUT_TREES:
         top = root / tree
         if top.is_symlink():
             diagnostics.append(symlink_refused(tree))

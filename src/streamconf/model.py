@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .codes import CODES
-from .diagnostics import Location, did_you_mean
+from .diagnostics import ERROR, Location, did_you_mean
 from .load import Document
+from .owners import Ownership
 from .resolve import SETTINGS, Value, overlay
 
 
@@ -117,6 +118,9 @@ MAX_INSTRUMENT_DAYS = 365
 STREAM_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*|eventlogging_[A-Za-z0-9]+"
 
 
+MISSING_OWNER = "SL201"
+
+
 @dataclass(frozen=True)
 class RepositorySettings:
     """The repository's own settings, from streamconf.yaml."""
@@ -130,9 +134,13 @@ class RepositorySettings:
     contextual_attributes: tuple[str, ...] = CONTEXTUAL_ATTRIBUTES
     max_instrument_days: int = MAX_INSTRUMENT_DAYS
     severities: dict[str, str] = field(default_factory=dict)  # rule id -> severity, from rules: severity:
+    require_owners: bool = False  # a stream or instrument without an owner is an error, not a warning
 
     def severity(self, code: str) -> str:
-        """The rule's severity in this repository: its own setting, or the code's default."""
+        """The rule's severity in this repository: its own setting, or the code's default
+        (missing-owner is an error where owners are required)."""
+        if code == MISSING_OWNER and self.require_owners:
+            return self.severities.get(code, ERROR)
         return self.severities.get(code, CODES[code].severity)
 
 
@@ -143,6 +151,7 @@ class Config:
     digest: str = ""
     repository: RepositorySettings = field(default_factory=RepositorySettings)
     instruments: dict = field(default_factory=dict)  # realm -> name -> instruments.declare.Instrument
+    ownership: Ownership = field(default_factory=Ownership)
 
     @property
     def declares_instruments(self) -> bool:

@@ -18,6 +18,7 @@ from .diagnostics import ERROR, Diagnostic, Location, sort_key
 from .layout import FILE_CONTENT, SCHEMA_OF_KIND, file_kind, is_dblist_in_place
 from .load import Document, Sources
 from .model import Config
+from .owners import build_ownership
 from .spelling import close_names
 
 _YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "Yes", "No", "On", "Off", "YES", "NO", "ON", "OFF"}
@@ -131,6 +132,8 @@ def _schema_hint(error: Any, kind: str) -> str:
         return "an override key holds streams, stream_defaults and/or eventlogging_streams"
     if kind == "overrides" and "propertyNames" in error.relative_schema_path:
         return "keys are `default`, a wiki id or tag, or + and a wiki id or tag"
+    if kind == "owners" and error.validator == "pattern" and "gitlab" in error.absolute_path:
+        return "write a GitLab user (@name), a group (@group/subgroup) or an e-mail address"
     return f"see schemas/{SCHEMA_OF_KIND[kind]}"
 
 
@@ -155,7 +158,7 @@ def check_files(sources: Sources) -> CheckedFiles:
         if kind is None:
             checked.diagnostics.append(_misplaced(file, "this file is in no place streamconf reads",
                                                   "streams go in streams/, realms in realms/<realm>.yaml, "
-                                                  "overrides in overrides/<realm>/"))
+                                                  "overrides in overrides/<realm>/, stream metadata in metadata/"))
             continue
         if document.value is None:  # empty, or only comments: declares nothing
             if kind == "realm":
@@ -184,7 +187,8 @@ def validate(sources: Sources, partial: bool = False) -> tuple[Config | None, li
     realms = builder.realms()
     layers = builder.layers(realms)
     instruments, problems = declare_instruments(realms, checked.kinds["instruments"], checked.kinds["instrument_overrides"])
-    diagnostics = sorted(builder.diagnostics + problems, key=sort_key)
+    ownership, found = build_ownership(checked.kinds["owners"], checked.kinds["metadata"])
+    diagnostics = sorted(builder.diagnostics + problems + found, key=sort_key)
     if any(d.severity == ERROR for d in diagnostics) and not partial:
         return None, diagnostics
-    return Config(realms, layers, sources.digest, settings, instruments), diagnostics
+    return Config(realms, layers, sources.digest, settings, instruments, ownership), diagnostics

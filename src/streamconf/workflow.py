@@ -3,6 +3,7 @@ data; streamconf.reporters shows it."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -353,3 +354,41 @@ def import_document(path: Path, root: Path, force: bool) -> Imported:
                         f"{', '.join(lowered)}",
                         "add to it: rules: {severity: {" + ", ".join(f"{code}: warning" for code in lowered) + "}}")
     return Imported(written, findings + [advice])
+
+
+def codeowners(root: Path, out: Path | None, check_only: bool) -> tuple[Path, str, list[Diagnostic]]:
+    """Write CODEOWNERS (default: ROOT/CODEOWNERS) from owners.yaml and metadata/, or with
+    `check_only` compare the file with what would be written: the stale lines as findings."""
+    from .codeowners import CODEOWNERS_FILE, HEADER, render_codeowners, stale_diagnostics
+    from .git.state import folder_in_repository
+
+    config, _ = load_config(root)
+    out = out or root / CODEOWNERS_FILE
+    expected = render_codeowners(config, folder_in_repository(root))
+    committed = _read_codeowners(out)
+    if check_only:
+        if committed is None:
+            return out, expected, [diagnostic("SC401", Location(str(out)), "CODEOWNERS does not exist",
+                                              "run `streamconf owners` and commit CODEOWNERS")]
+        return out, expected, stale_diagnostics(str(out), committed, expected)
+    if committed is not None and not committed.startswith(HEADER):
+        raise fail("SC402", Location(str(out)), "the file was not written by `streamconf owners`; it is left as it is",
+                   "move its rules into owners.yaml and metadata/, remove it, and run `streamconf owners` again")
+    if committed != expected:
+        temporary = out.with_name(f".{out.name}.tmp")
+        temporary.write_text(expected, "utf-8")
+        os.replace(temporary, out)
+    return out, expected, []
+
+
+def _read_codeowners(path: Path) -> str | None:
+    """The file's text, or None when there is none; a link or a special file is refused."""
+    from .layout import MAX_FILE_BYTES
+    from .load import decode
+
+    if not path.exists() and not path.is_symlink():
+        return None
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        raise fail("SC402", Location(str(path)), "CODEOWNERS is a link, not a regular file, or too large",
+                   "replace it with a regular file, or remove it")
+    return decode(path.read_bytes(), str(path))

@@ -115,7 +115,8 @@ def test_a_stream_missing_only_where_the_rate_is_above_0(tmp_path: Path):
 def test_owner_is_checked_once_owners_exist(tmp_path: Path):
     owned = instrument(owner="webb")
     assert findings(tmp_path / "none", owned, "SL115") == [], "no owners.yaml, no check"
-    owners = {"owners.yaml": "teams:\n  web: {description: Web}\n  growth: {description: Growth}\n"}
+    owners = {"owners.yaml": "teams:\n  web: {description: Web, contact: c, gitlab: ['@web']}\n"
+                             "  growth: {description: Growth, contact: c, gitlab: ['@growth']}\n"}
     found = findings(tmp_path / "some", owned, "SL115", owners)
     assert found[0].startswith("instruments/web.yaml:13:3: error SL115 at web-clicks › owner: instrument 'web-clicks': owner "
                                "'webb' is not a team of owners.yaml") and "did you mean web?" in found[0]

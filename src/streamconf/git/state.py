@@ -60,3 +60,11 @@ def working_tree(root: Path, files: dict[str, bytes]) -> tuple[str | None, bool 
     same = committed.keys() == files.keys() and all(committed[path] == blob_id(data, object_format)
                                                    for path, data in files.items())
     return commit, not same
+
+
+def folder_in_repository(root: Path) -> str:
+    """The config repository's folder inside its git work tree ('' at the top or outside git)."""
+    try:
+        return _git(root, "rev-parse", "--show-prefix").stdout.decode().strip()
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        return ""

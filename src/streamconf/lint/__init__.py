@@ -11,6 +11,7 @@ rules. Rules read the validated Config and never change it.
     allowed_values.py     SL011 SL014 SL015
     schema_repository.py  SL012 SL013
     instruments.py        SL101–SL115
+    owners.py             SL201 SL202 SL203
     misspellings.py       SL301
     plain_keys.py         SL401
 
@@ -21,8 +22,8 @@ severity (`rules: {severity: {SL001: warning}}`), or turn it off for one line wi
 `# streamconf: disable=SL006` on it (`disable-next-line=` on the line before).
 """
 
-from . import (allowed_values, eventlogging, instruments, keys, merges, misspellings, patterns, plain_keys,  # noqa: F401 - registers the rules
-               schema_repository)
+from . import (allowed_values, eventlogging, instruments, keys, merges, misspellings, owners, patterns,  # noqa: F401 - registers the rules
+               plain_keys, schema_repository)
 from .registry import RULES, Rule
 from .runner import lint
 

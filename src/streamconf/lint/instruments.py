@@ -10,12 +10,11 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Iterator
 
-from ..diagnostics import ConfigError, did_you_mean
+from ..diagnostics import did_you_mean
 from ..instruments.declare import Instrument
 from ..instruments.render import first_rates, is_numeric, sample_rate
 from ..instruments.resolve import DEFAULT, Wikis, service_entry
-from ..layout import overlay_realm
-from ..load import decode, parse_yaml, read_bytes
+from ..layout import OWNERS_FILE, overlay_realm
 from ..resolve import php_int_key
 from ..values import get_path
 from .context import Context, RealmView
@@ -25,7 +24,6 @@ SLUG = re.compile(r"[a-z0-9-]+")
 SAMPLE_UNITS = ("pageview", "session")
 TEST_KITCHEN_MARK = ("producers", "test_kitchen", "is_test_kitchen_stream")
 ENDING_SOON = timedelta(days=7)
-OWNERS_FILE = "owners.yaml"
 
 
 class RealmInstruments:
@@ -333,12 +331,6 @@ def unknown_owner(context: Context) -> Iterator[Finding]:
 
 
 def _teams(context: Context) -> list[str] | None:
-    """The teams of owners.yaml, or None without one (or when it cannot be read: its own checks say why)."""
-    if context.root is None or not (context.root / OWNERS_FILE).is_file():
-        return None
-    try:
-        document = parse_yaml(decode(read_bytes(context.root / OWNERS_FILE, OWNERS_FILE), OWNERS_FILE), OWNERS_FILE)
-    except ConfigError:
-        return None
-    teams = document.value.get("teams") if isinstance(document.value, dict) else None
-    return sorted(teams) if isinstance(teams, dict) else None
+    """The teams of owners.yaml, or None without one."""
+    ownership = context.config.ownership
+    return sorted(ownership.teams) if ownership.declared else None
