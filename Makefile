@@ -7,14 +7,15 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
 GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
+AXE := .tools/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: build test fuzz bench pipeline pipeline-scenarios clean
+.PHONY: build test browser screenshots fuzz bench pipeline pipeline-scenarios clean
 
 # Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every run would
 # otherwise compile the package from source.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) -e '.[test,serve]'
+	$(PIP) -e '.[test,serve,site,datahub]'
 	$(BIN)/python -m compileall -q src
 	touch $@
 
@@ -22,8 +23,27 @@ build: $(STAMP)
 	$(BIN)/streamconf validate
 	$(BIN)/streamconf compile --out build
 
-test: $(STAMP)
+test: $(STAMP) browser $(AXE)
 	$(BIN)/pytest
+
+# The catalog site's browser test drives Debian's Chromium with its chromedriver, and runs
+# axe-core (from npm) in the pages. Installed here when missing (as root, or with sudo).
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium fonts-dejavu-core"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		as_root=""; [ "$$(id -u)" = 0 ] || as_root="sudo -n"; \
+		$$as_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing" >/dev/null; \
+	fi
+
+$(AXE): | browser
+	npm install --silent --no-save --no-package-lock --prefix .tools/axe axe-core@4.14.1
+
+# Screenshots of the catalog for the README (docs/catalog-*.png).
+screenshots: $(STAMP) browser
+	$(BIN)/python tests/browser.py docs
 
 # Fuzz for STREAMCONF_FUZZ_SECONDS (default 600): random YAML and random repository trees.
 fuzz: $(STAMP)

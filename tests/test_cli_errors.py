@@ -147,14 +147,16 @@ def test_debug_is_accepted_after_the_command(repo: Path):
 def test_every_command_has_help_with_an_example(run):
     from streamconf.cli import cli
 
-    assert sorted(cli.commands) == ["compile", "completion", "diff", "explain", "import", "log", "new", "owners", "publish",
-                                    "rules", "schedule", "serve", "show", "validate"]
-    commands = [(name,) for name in cli.commands] + [("new", name) for name in cli.commands["new"].commands]
+    assert sorted(cli.commands) == ["compile", "completion", "diff", "explain", "export", "import", "log", "new", "owners",
+                                    "publish", "rules", "schedule", "serve", "show", "site", "validate"]
+    commands = [(name,) for name in cli.commands] + [(group, name) for group in ("new", "export")
+                                                     for name in cli.commands[group].commands]
     for command in commands:
         result = run(*command, "--help")
         assert result.exit_code == 0
         assert "Example:" in result.output, command
-        assert "--root" in result.output or command[0] in ("publish", "rules", "serve", "completion", "new"), command
+        assert "--root" in result.output or command in (("publish",), ("rules",), ("serve",), ("completion",), ("new",), ("export",)) \
+            or command[0] == "new", command
 
 
 def test_an_unknown_key_and_a_schema_error_in_one_file_are_both_reported(repo: Path, run):

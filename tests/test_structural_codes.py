@@ -196,6 +196,27 @@ def sc306(tmp_path):
     return ["import", _case(tmp_path, [1]), "--root", tmp_path / "repo"]
 
 
+def sc401(tmp_path):
+    return ["owners", "--check", "--root", _repository(tmp_path)]
+
+
+def sc402(tmp_path):
+    root = _repository(tmp_path)
+    (root / "CODEOWNERS").write_text("* @someone\n")
+    return ["owners", "--root", root]
+
+
+def sc403(tmp_path):
+    root = _repository(tmp_path)
+    write_tree(root, {"metadata/one.yaml": "a.b: {owner: web}\n", "metadata/two.yaml": "a.b: {owner: web}\n"})
+    return ["validate", "--root", root]
+
+
+def sc406(tmp_path):
+    # a name the file system takes, but not with the export's temporary prefix and suffix
+    return ["export", "datahub", "--root", _repository(tmp_path), "--out", tmp_path / ("d" * 250 + ".json")]
+
+
 SCENARIOS: dict[str, Scenario] = {name.upper(): scenario for name, scenario in globals().items()
                                   if name.startswith("sc") and name[2:].isdigit()}
 
@@ -203,6 +224,8 @@ SCENARIOS: dict[str, Scenario] = {name.upper(): scenario for name, scenario in g
 PRODUCED_ELSEWHERE = {
     "SC203": "test_outputs.py",  # a manifest that is a link or a FIFO
     "SC205": "test_publish.py",  # a build rewritten while publish copies it
+    "SC404": "test_site.py",  # Jinja2 not installed
+    "SC405": "test_datahub.py",  # acryl-datahub not installed
 }
 
 

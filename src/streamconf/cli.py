@@ -667,6 +667,59 @@ def serve_command(source: Path, bind: str, port: int, workers: int, host_realm: 
     run.serve(source, bind, port, workers, host_realm, poll)
 
 
+@cli.command("site")
+@root_option
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output directory [default: ROOT/site].")
+@click.option("--at", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The first day of the schedule [default: today, UTC].")
+def site_command(root: Path, out: Path | None, at) -> None:
+    """Write the stream catalog: a static HTML site with an index of every stream, a page per
+    stream (effective values per wiki set, owner, recent history), per team and per wiki, and
+    the instrument schedule. Needs the optional dependency Jinja2 (streamconf[site]).
+
+    \b
+    Example:
+      streamconf site --out public
+    """
+    from datetime import datetime, timezone
+
+    from .workflow import build_site
+
+    day = (at or datetime.now(timezone.utc)).date()
+    pages, size = build_site(root, out or root / "site", day)
+    click.echo(f"wrote {pages} pages ({size / 1e6:.1f} MB) into {out or root / 'site'}")
+
+
+@cli.group("export", cls=_Commands)
+def export_group() -> None:
+    """Export the catalog to other tools.
+
+    \b
+    Example:
+      streamconf export datahub --out datahub.json --site-url https://streams.example.org/
+    """
+
+
+@export_group.command("datahub")
+@root_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The metadata file to write.")
+@click.option("--site-url", default=None, help="Where the catalog site is published, to link each dataset to its page.")
+def export_datahub_command(root: Path, out: Path, site_url: str | None) -> None:
+    """Write a DataHub metadata file (what DataHub's `file` source ingests): a dataset per stream
+    and per topic on the kafka platform, with description, owner team, tags and custom
+    properties, and each team as a group. Needs acryl-datahub (streamconf[datahub]).
+
+    \b
+    Example:
+      streamconf export datahub --out datahub.json --site-url "$CI_PAGES_URL"
+      datahub ingest -c recipe.yml      # source: {type: file, config: {path: datahub.json}}
+    """
+    from .workflow import export_datahub
+
+    count = export_datahub(root, out, site_url)
+    click.echo(f"wrote {count} metadata change proposals into {out}")
+
+
 def main() -> None:
     try:
         cli(prog_name="streamconf")

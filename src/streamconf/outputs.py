@@ -62,18 +62,9 @@ def claim_output(path: Path | str, foreign: Callable[[Path], list[str]], protect
                  what: str = "output directory") -> Path:
     """Check that `path` may be replaced as a whole by a command's output; return the path to
     write. See the module's docstring for what is refused."""
-    if not str(path):
-        raise refusal("''", f"the {what} is an empty path", "name the directory to write, e.g. --out build",
-                      PROTECTED)
-    absolute = Path(os.path.abspath(path))
-    out = absolute if absolute == absolute.parent else Path(os.path.realpath(absolute.parent)) / absolute.name
-    _refuse_protected(out, path, protected, what)
-    try:
-        status = os.lstat(out)
-    except FileNotFoundError:
+    out, status = _place(path, protected, what, "name the directory to write, e.g. --out build")
+    if status is None:
         return out
-    except OSError as error:
-        raise refusal(path, f"cannot inspect the {what}: {error.strerror}", "check its permissions") from None
     if stat.S_ISLNK(status.st_mode):
         raise refusal(path, f"the {what} is a symbolic link; it is never written through",
                       "remove the link, or name the real directory")
@@ -85,6 +76,32 @@ def claim_output(path: Path | str, foreign: Callable[[Path], list[str]], protect
                       "name a new or empty directory, or move those files away; streamconf only replaces "
                       "a directory it wrote itself")
     return out
+
+
+def claim_file_output(path: Path | str, protected: Sequence[tuple[Path, str]] = (), what: str = "output file") -> Path:
+    """Check that a command may write the single file `path` (an export): refused in the places
+    claim_output refuses, and when a link or anything but a regular file is there."""
+    out, status = _place(path, protected, what, "name the file to write, e.g. --out datahub.json")
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        raise refusal(path, f"the {what} is a symbolic link, a directory or a special file; it is left as it is",
+                      "name a regular file, or a path that does not exist yet")
+    return out
+
+
+def _place(path: Path | str, protected: Sequence[tuple[Path, str]], what: str, example: str) -> tuple[Path, os.stat_result | None]:
+    """The absolute path to write (its parent's links resolved) unless it is a place never
+    written, and what is there now (None: nothing)."""
+    if not str(path):
+        raise refusal("''", f"the {what} is an empty path", example, PROTECTED)
+    absolute = Path(os.path.abspath(path))
+    out = absolute if absolute == absolute.parent else Path(os.path.realpath(absolute.parent)) / absolute.name
+    _refuse_protected(out, path, protected, what)
+    try:
+        return out, os.lstat(out)
+    except FileNotFoundError:
+        return out, None
+    except OSError as error:
+        raise refusal(path, f"cannot inspect the {what}: {error.strerror}", "check its permissions") from None
 
 
 def _refuse_protected(out: Path, given: Path | str, protected: Sequence[tuple[Path, str]], what: str) -> None:

@@ -3,6 +3,7 @@ data; streamconf.reporters shows it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -189,32 +190,44 @@ def schedule_repository(root: Path, realms: Sequence[str], at: datetime | None) 
 @dataclass
 class LogEntry:
     revision: object  # git.repository.Revision
-    changes: ChangeSet  # the stream's (or instrument's) changes in the commit
+    changes: ChangeSet  # the changes in the commit (of one stream or instrument, for log)
+    root_realm: str = ""  # of the config at that commit
 
 
-def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
-    """The commits that changed the stream's (or the instrument's) effective config (on `wiki`, or
-    on any wiki), oldest first. Commits whose config does not validate are passed over. Whether an
-    instrument was active when a commit removed it is judged at the commit's time."""
+def config_history(root: Path, last: int | None = None) -> list[LogEntry]:
+    """The commits that changed the effective config, oldest first, each with every change it
+    made; `last` keeps the changes of the last commits that touched config files only. Commits
+    whose config does not validate are passed over."""
     from .git import repository
 
     checkout = repository.require_checkout(root)
-    previous = Config({}, {})
+    commits = repository.history(checkout, max_count=last + 1 if last else None)
+    previous = None if last and len(commits) > last else Config({}, {})
     entries = []
-    commits = repository.history(checkout)
     with stage("reading history", len(commits)) as advance:
         for commit in commits:
             advance(1)
             config, _ = validate(parse_files(*repository.files_at(checkout, commit)))
             if config is None:
                 continue
-            name = realm or config.root_realm
-            changes = diff_configs(previous, config, commit.committed_datetime).only(
-                lambda change, wikis: set() if change.stream != stream or change.realm != name else
-                wikis if wiki is None else wikis & {wiki})
-            if changes.changes:
-                entries.append(LogEntry(repository.revision(commit), changes))
+            if previous is not None:
+                changed = diff_configs(previous, config, commit.committed_datetime)
+                entries.append(LogEntry(repository.revision(commit), changed, config.root_realm))
             previous = config
+    return entries
+
+
+def stream_log(root: Path, stream: str, realm: str | None, wiki: str | None) -> list[LogEntry]:
+    """The commits that changed the stream's (or the instrument's) effective config (on `wiki`, or
+    on any wiki), oldest first. Commits whose config does not validate are passed over. Whether an
+    instrument was active when a commit removed it is judged at the commit's time."""
+    entries = []
+    for entry in config_history(root):
+        name = realm or entry.root_realm
+        changes = entry.changes.only(lambda change, wikis: set() if change.stream != stream or change.realm != name else
+                                     wikis if wiki is None else wikis & {wiki})
+        if changes.changes:
+            entries.append(LogEntry(entry.revision, changes))
     return entries
 
 
@@ -392,3 +405,52 @@ def _read_codeowners(path: Path) -> str | None:
         raise fail("SC402", Location(str(path)), "CODEOWNERS is a link, not a regular file, or too large",
                    "replace it with a regular file, or remove it")
     return decode(path.read_bytes(), str(path))
+
+
+SITE_HISTORY_COMMITS = 30
+
+
+def build_site(root: Path, out: Path, at) -> tuple[int, int]:
+    """Write the catalog site into `out` as compile writes a build: only into a directory that is
+    provably streamconf's output, atomically, with a manifest. Returns the number of pages and of
+    bytes."""
+    from .catalog import build_catalog, history_by_subject
+    from .site import render_site
+
+    out = emit.prepare(out, root)
+    state = snapshot(root)
+    config, _ = config_of(state, root)
+    history, note = {}, "The config repository is not in git, or has no commit yet: no history to show."
+    if state.commit:
+        history = history_by_subject(config_history(root, SITE_HISTORY_COMMITS))
+        note = ""
+    source = f"commit {state.commit[:10]}" + (" with uncommitted changes" if state.dirty else "") if state.commit \
+        else "a working tree outside git"
+    files = render_site(build_catalog(config, history), source, at, note)
+    with emit.output_lock(out, root) as out:
+        emit.write_build(Build(files=files), out, {**state.source, "kind": "catalog site", "at": at.isoformat()}, GENERATOR)
+    return sum(path.endswith(".html") for path in files), sum(map(len, files.values()))
+
+
+def export_datahub(root: Path, out: Path, site_url: str | None) -> int:
+    """Write the DataHub metadata file of the working tree's config to `out`, replacing it in one
+    rename; returns the number of proposals."""
+    from .catalog import build_catalog
+    from .datahub_export import proposals, write
+
+    from .layout import INPUT_PATHS
+    from .outputs import claim_file_output
+
+    out = claim_file_output(out, [(root / name, "the config source") for name in INPUT_PATHS])
+    config, _ = config_of(snapshot(root), root)
+    records = proposals(build_catalog(config), site_url)
+    temporary = out.with_name(f".{out.name}.tmp")
+    try:
+        write(temporary, records)
+        os.replace(temporary, out)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # the temporary file may not even have a name the system takes
+            temporary.unlink(missing_ok=True)
+        raise fail("SC406", Location(str(out)), f"cannot write the file: {error.strerror or error}",
+                   "check the folder exists and can be written") from None
+    return len(records)

@@ -1,0 +1,110 @@
+"""The catalog as a DataHub metadata file: the JSON list of metadata change proposals that
+DataHub's `file` source ingests, made with the acryl-datahub package's own classes (the optional
+extra streamconf[datahub]). One dataset per stream on the `kafka` platform, and one per topic it
+writes to, each with its description, its owner team as a corporate group, its tags, custom
+properties and a link to its catalog page; and each team as a corporate group. Pure but for the
+package: the catalog in, proposals out; the command writes them."""
+
+from __future__ import annotations
+
+from .catalog import Catalog, StreamRecord
+from .codes import fail
+from .diagnostics import Location
+
+PLATFORM = "kafka"
+ENVIRONMENT = "PROD"
+
+
+def _datahub():
+    try:
+        from datahub.emitter import mce_builder
+        from datahub.emitter.mcp import MetadataChangeProposalWrapper
+        from datahub.metadata import schema_classes
+    except ImportError:
+        raise fail("SC405", Location("streamconf export datahub"), "the DataHub export needs acryl-datahub, an optional dependency",
+                   "install it with: pip install 'streamconf[datahub]'") from None
+    return mce_builder, MetadataChangeProposalWrapper, schema_classes
+
+
+def proposals(catalog: Catalog, site_url: str | None) -> list:
+    """Every metadata change proposal, in a stable order: teams, then each stream and its topics."""
+    builder, Proposal, classes = _datahub()
+    found = []
+    for team in sorted(catalog.teams.values(), key=lambda team: team.name):
+        email = team.contact if "@" in team.contact and "://" not in team.contact else None
+        found.append(Proposal(entityUrn=builder.make_group_urn(team.name), aspect=classes.CorpGroupInfoClass(
+            displayName=team.name, description=team.description, email=email, admins=[], members=[], groups=[])))
+    for stream in catalog.streams.values():
+        properties = _properties(catalog, stream)
+        url = f"{site_url.rstrip('/')}/streams/{stream.slug}.html" if site_url else None
+        description = stream.metadata.description if stream.metadata else ""
+        aspects = _owned(stream, builder, classes)
+        found += [Proposal(entityUrn=builder.make_dataset_urn(PLATFORM, stream.key, ENVIRONMENT), aspect=aspect) for aspect in
+                  [classes.DatasetPropertiesClass(name=stream.key, description=description or None,
+                                                  customProperties=properties, externalUrl=url), *aspects]]
+        for topic in _topics(catalog, stream):
+            found += [Proposal(entityUrn=builder.make_dataset_urn(PLATFORM, topic, ENVIRONMENT), aspect=aspect) for aspect in
+                      [classes.DatasetPropertiesClass(name=topic, description=f"The Kafka topic of the stream {stream.key}.",
+                                                      customProperties={**properties, "stream": stream.key}, externalUrl=url),
+                       *aspects]]
+    return found
+
+
+def _owned(stream: StreamRecord, builder, classes) -> list:
+    """The ownership and tag aspects of a stream, shared by its topics."""
+    aspects = []
+    if stream.owner:
+        aspects.append(classes.OwnershipClass(owners=[classes.OwnerClass(
+            owner=builder.make_group_urn(stream.owner), type=classes.OwnershipTypeClass.TECHNICAL_OWNER)]))
+    if stream.metadata and stream.metadata.tags:
+        aspects.append(classes.GlobalTagsClass(tags=[classes.TagAssociationClass(tag=builder.make_tag_urn(tag))
+                                                     for tag in stream.metadata.tags]))
+    return aspects
+
+
+def _properties(catalog: Catalog, stream: StreamRecord) -> dict[str, str]:
+    """Custom properties, as the root realm serves the stream (or the first realm that does)."""
+    realm = catalog.root_realm if catalog.root_realm in stream.realms else next(iter(stream.realms))
+    served = stream.realms[realm]
+    properties = {
+        "schema_title": stream.setting(realm, "schema_title"),
+        "destination_event_service": stream.setting(realm, "destination_event_service"),
+        "sample": stream.sample_summary(realm),
+        "wikis": str(len(served.wikis)),
+        "instruments": ", ".join(instrument.name for instrument in catalog.instruments_of(stream.key)),
+    }
+    if stream.metadata and stream.metadata.retention_days:
+        properties["retention_days"] = str(stream.metadata.retention_days)
+    if stream.metadata and stream.metadata.personal_data is not None:
+        properties["personal_data"] = "true" if stream.metadata.personal_data else "false"
+    return properties
+
+
+def _topics(catalog: Catalog, stream: StreamRecord) -> list[str]:
+    """The topics a stream writes to in any realm, but for the stream's own name (a legacy stream
+    writes to a topic of its name: the stream's dataset is that topic) and a pattern's (a regex)."""
+    if stream.is_pattern:
+        return []
+    topics: set[str] = set()
+    for served in stream.realms.values():
+        spread = served.spreads.get("topics")
+        for value, _ in spread.values if spread else ():
+            topics.update(topic for topic in _json_list(value) if topic != stream.key)
+    return sorted(topics)
+
+
+def _json_list(text: str) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def write(path, records: list) -> None:
+    """The metadata file, as DataHub's file sink writes it."""
+    from datahub.ingestion.sink.file import write_metadata_file
+
+    write_metadata_file(path, records)
