@@ -10,6 +10,7 @@ into a failure instead of a skip.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import struct
@@ -166,7 +167,8 @@ php_floats = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.floats(min_value=-1e-3, max_value=1e-3, allow_subnormal=True),
     st.integers(min_value=-330, max_value=310).flatmap(
-        lambda power: st.floats(min_value=0.5, max_value=10).map(lambda m: float(f"{m!r}e{power}"))),
+        lambda power: st.floats(min_value=0.5, max_value=10).map(lambda m: float(f"{m!r}e{power}"))
+    ).filter(math.isfinite),  # 10e308 overflows: JSON has no infinity, and neither encoder writes one
     st.integers(min_value=-2**60, max_value=2**60).map(float),
     st.sampled_from(EDGE_FLOATS))
 json_strings = st.text(st.characters(codec="utf-8") | st.sampled_from("\u2028\u2029/<>&\"\\'\x7f\x00"), max_size=12)
