@@ -9,7 +9,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
 AXE := .tools/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: build test browser screenshots fuzz bench pipeline pipeline-scenarios clean
+.PHONY: build test test-packages screenshots fuzz bench pipeline pipeline-scenarios clean
 
 # Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set, every run would
 # otherwise compile the package from source.
@@ -23,13 +23,15 @@ build: $(STAMP)
 	$(BIN)/streamconf validate
 	$(BIN)/streamconf compile --out build
 
-test: $(STAMP) browser $(AXE)
+test: $(STAMP) test-packages $(AXE)
 	$(BIN)/pytest
 
-# The catalog site's browser test drives Debian's Chromium with its chromedriver, and runs
-# axe-core (from npm) in the pages. Installed here when missing (as root, or with sudo).
-browser:
+# The Debian packages the tests use, installed here when missing (as root, or with sudo): php-cli
+# for the differential tests against PHP itself; Chromium with its chromedriver for the catalog's
+# browser test, which also runs axe-core (from npm) in the pages.
+test-packages:
 	@missing=""; \
+	command -v php >/dev/null || missing="$$missing php-cli"; \
 	command -v chromium >/dev/null || missing="$$missing chromium fonts-dejavu-core"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
@@ -38,11 +40,11 @@ browser:
 		$$as_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing" >/dev/null; \
 	fi
 
-$(AXE): | browser
+$(AXE): | test-packages
 	npm install --silent --no-save --no-package-lock --prefix .tools/axe axe-core@4.14.1
 
 # Screenshots of the catalog for the README (docs/catalog-*.png).
-screenshots: $(STAMP) browser
+screenshots: $(STAMP) test-packages
 	$(BIN)/python tests/browser.py docs
 
 # Fuzz for STREAMCONF_FUZZ_SECONDS (default 600): random YAML and random repository trees.
