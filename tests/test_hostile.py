@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -109,6 +110,28 @@ def test_killed_compiles_leave_the_old_build_or_the_new_one(two_builds):
     assert tree_digest(out) == builds[state]
     assert not [p for p in root.parent.iterdir() if p.name.startswith(".out.")]
     assert not all(outcomes), "some kills must land before the swap, or the test proves nothing"
+
+
+def test_an_up_to_date_compile_clears_what_a_kill_after_the_swap_left(two_builds, tmp_path: Path):
+    """A kill just after the exchange leaves the previous build, whole or half removed, under the
+    staging name beside the output; the next compile is up to date and still removes it, and
+    leaves the output and any other neighbour as they were."""
+    root, texts, builds = two_builds
+    write_tree(root, {"stream-defaults.yaml": texts["old"]})
+    out = tmp_path / "out"
+    assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+    whole, half = tmp_path / ".out.new-k1ll3d0", tmp_path / ".out.new-k1ll3d1"
+    shutil.copytree(out, whole)
+    shutil.copytree(out, half)
+    (half / "manifest.json").unlink()
+    neighbours = {name: tmp_path / name for name in (".out.new", ".out.newer-1", ".other.new-1", "out.new-1")}
+    for neighbour in neighbours.values():
+        neighbour.mkdir()
+    result = run_installed("compile", "--root", root, "--out", out)
+    assert result.returncode == 0 and "is up to date" in result.stdout + result.stderr
+    assert tree_digest(out) == builds["old"]
+    assert not whole.exists() and not half.exists()
+    assert all(neighbour.is_dir() for neighbour in neighbours.values())
 
 
 def test_two_compiles_at_once_both_finish_with_a_complete_build(two_builds, tmp_path: Path):
