@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, run_installed, write_tree
-from streamconf.editors import GLOBS, MODELINE, VSCODE_SETTINGS, vscode_settings
-from streamconf.layout import SCHEMA_OF_KIND, TREES
+from streamconf.editors import MODELINE, VSCODE_SETTINGS, vscode_settings
+from streamconf.layout import FILE_GLOBS, SCHEMA_OF_KIND, TREES
 
 SERVER_VERSION = "2.0.0"
 SERVER_PREFIX = PROJECT / ".tools" / "yaml-language-server"
@@ -148,7 +148,7 @@ def test_import_keeps_editor_files_it_did_not_write(tmp_path: Path):
 
 def test_the_committed_association_is_current_and_covers_every_kind_of_file():
     assert (PROJECT / VSCODE_SETTINGS).read_text() == vscode_settings(), "regenerate with streamconf.editors.vscode_settings()"
-    assert set(GLOBS) == set(SCHEMA_OF_KIND)
+    assert set(FILE_GLOBS) == set(SCHEMA_OF_KIND)
 
 
 def vscode_yaml_settings(root: Path) -> dict:

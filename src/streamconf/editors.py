@@ -10,25 +10,11 @@ import json
 from importlib import resources
 from pathlib import PurePosixPath
 
-from .layout import CONFIG_FILE, EVENTLOGGING_FILE, INPUT_TREES, OWNERS_FILE, SCHEMA_OF_KIND, STREAM_DEFAULTS_FILE, file_kind
+from .layout import FILE_GLOBS, INPUT_TREES, SCHEMA_OF_KIND, file_kind
 
 SCHEMA_FOLDER = "schemas"
 VSCODE_SETTINGS = ".vscode/settings.json"
 MODELINE = "# yaml-language-server: $schema="
-
-# The files of each kind, as globs from the repository root (the loader reads .yaml and .yml).
-GLOBS = {
-    "config": (CONFIG_FILE,),
-    "realm": ("realms/*.yaml", "realms/*.yml"),
-    "streams": ("streams/**/*.yaml", "streams/**/*.yml"),
-    "stream_defaults": (STREAM_DEFAULTS_FILE,),
-    "eventlogging_streams": (EVENTLOGGING_FILE,),
-    "overrides": ("overrides/**/*.yaml", "overrides/**/*.yml", "!overrides/*/instruments/**"),
-    "instruments": ("instruments/**/*.yaml", "instruments/**/*.yml"),
-    "instrument_overrides": ("overrides/*/instruments/**/*.yaml", "overrides/*/instruments/**/*.yml"),
-    "owners": (OWNERS_FILE,),
-    "metadata": ("metadata/**/*.yaml", "metadata/**/*.yml"),
-}
 
 
 def patterns(globs: tuple[str, ...]) -> list[str]:
@@ -40,7 +26,7 @@ def patterns(globs: tuple[str, ...]) -> list[str]:
 
 def vscode_settings() -> str:
     """`.vscode/settings.json`: each schema with the files it checks."""
-    schemas = {f"./{SCHEMA_FOLDER}/{SCHEMA_OF_KIND[kind]}": patterns(globs) for kind, globs in GLOBS.items()}
+    schemas = {f"./{SCHEMA_FOLDER}/{SCHEMA_OF_KIND[kind]}": patterns(globs) for kind, globs in FILE_GLOBS.items()}
     return json.dumps({"yaml.schemas": schemas}, indent=2) + "\n"
 
 

@@ -55,6 +55,25 @@ SCHEMA_OF_KIND = {
     "metadata": "metadata.schema.json",
 }
 
+
+def _yaml_files(pattern: str) -> tuple[str, ...]:
+    return tuple(pattern + suffix for suffix in YAML_SUFFIXES)
+
+
+# The files of each kind (as file_kind tells them apart), as globs from the repository root.
+FILE_GLOBS = {
+    "config": (CONFIG_FILE,),
+    "realm": _yaml_files("realms/*"),
+    "streams": _yaml_files("streams/**/*"),
+    "stream_defaults": (STREAM_DEFAULTS_FILE,),
+    "eventlogging_streams": (EVENTLOGGING_FILE,),
+    "overrides": _yaml_files("overrides/**/*") + (f"!overrides/*/{OVERLAY_FOLDER}/**",),
+    "instruments": _yaml_files("instruments/**/*"),
+    "instrument_overrides": _yaml_files(f"overrides/*/{OVERLAY_FOLDER}/**/*"),
+    "owners": (OWNERS_FILE,),
+    "metadata": _yaml_files(f"{METADATA_TREE}/**/*"),
+}
+
 FILE_CONTENT = {
     "config": "repository settings: rules, destination_event_services, sample_units, ...",
     "realm": "a map with wikis: (and optionally base, replace, dblists)",
