@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# Property tests assert behaviour, never speed (speed is measured by `make bench`): no per-example
+# deadline, which a busy machine would turn into a false failure.
+settings.register_profile("streamconf", deadline=None)
+settings.load_profile("streamconf")
 
 from streamconf.cli import cli
 
