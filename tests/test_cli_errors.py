@@ -34,7 +34,7 @@ BAD_INPUTS = {
     "dblist-member-unknown": ({"realms/production.yaml": "dblists: [private]\nwikis: {enwiki: [en]}\n",
                                "realms/production/private.dblist": "enwiki\nofficewikii\n"},
                               "realms/production/private.dblist:2:1: error SC003: 'officewikii' is listed in a dblist but is not a wiki"),
-    "dangerous-wiki-id": ({"realms/production.yaml": "wikis:\n  ../../etc: [en]\n"}, "realms/production.yaml:2:3: error SC002 at wikis › ../../etc: '../../etc' is not allowed as a key here"),
+    "dangerous-wiki-id": ({"realms/production.yaml": "wikis:\n  ../../etc: [en]\n"}, "realms/production.yaml:2:3: error SC003 at wikis › ../../etc: '../../etc' is not a valid wiki id"),
     "top-level-list": ({"streams/a.yaml": "- a.b\n- c.d\n"},
                        "streams/a.yaml:1:1: error SC002: ['a.b', 'c.d'] is not of type 'object'\n    hint: this file holds a map from stream names"),
     "empty-realm-file": ({"realms/production.yaml": "# to do\n"}, "realms/production.yaml:1:1: error SC003: the realm file is empty"),

@@ -66,6 +66,45 @@ def test_wiki_ids_and_tags_must_match_the_naming_rule(tmp_path: Path, realm):
     assert not (root / "build").exists()
 
 
+@pytest.mark.parametrize("pattern, admitted, refused_name", [
+    ("'[a-z0-9_]+'", "en_gb", "en-gb"),  # narrower than the default
+    ("'[A-Za-z0-9_.-]+'", "En.gb", "en gb"),  # wider, but never whitespace
+    ("'.+'", "en-gb", "../gb"),  # anything, but never a path
+    ("'.+'", "en-gb", "en/gb"),
+])
+def test_wiki_name_pattern_in_streamconf_yaml_sets_the_naming_rule(tmp_path: Path, pattern, admitted, refused_name):
+    def realm(tag: str) -> str:
+        return f"wikis:\n  enwiki: [en, wiki]\n  {json.dumps(tag)}: [x]\n"
+
+    config = {**MINIMAL, "streamconf.yaml": f"wiki_name_pattern: {pattern}\n"}
+    good = write_tree(tmp_path / "good", {**config, "realms/production.yaml": realm(admitted)})
+    result = run_installed("compile", "--root", good, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "production" / admitted / "streamconfigs.json").is_file()
+    bad = write_tree(tmp_path / "bad", {**config, "realms/production.yaml": realm(refused_name)})
+    message = refused("compile", "--root", bad)
+    assert "realms/production.yaml" in message and f"{refused_name!r} is not a valid wiki id" in message, message
+    assert not (bad / "build").exists()
+
+
+def test_the_default_wiki_name_rule_refuses_a_trailing_newline_and_a_custom_one_too(tmp_path: Path):
+    realm = "wikis:\n  enwiki: [en]\n  ? |\n    dewiki\n  : [de]\n"
+    for name, config in (("default", {}), ("custom", {"streamconf.yaml": "wiki_name_pattern: '[a-z]+$'\n"})):
+        root = write_tree(tmp_path / name, {**MINIMAL, **config, "realms/production.yaml": realm})
+        message = refused("validate", "--root", root)
+        assert "'dewiki\\n' is not a valid wiki id" in message, message
+
+
+def test_an_invalid_or_catastrophic_wiki_name_pattern_is_a_clean_error(tmp_path: Path):
+    invalid = write_tree(tmp_path / "invalid", {**MINIMAL, "streamconf.yaml": "wiki_name_pattern: '[a-z'\n"})
+    message = refused("validate", "--root", invalid)
+    assert "streamconf.yaml" in message and "wiki_name_pattern is not a valid regular expression" in message, message
+    hostile = write_tree(tmp_path / "hostile", {**MINIMAL, "streamconf.yaml": "wiki_name_pattern: '(a|a)*b'\n",
+                                                "realms/production.yaml": f"wikis:\n  {'a' * 40}: [en]\n"})
+    message = refused("validate", "--root", hostile)
+    assert f"{'a' * 40!r} is not a valid wiki id" in message, message
+
+
 # files that are not files ---------------------------------------------------------------------
 
 

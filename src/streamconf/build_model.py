@@ -17,6 +17,8 @@ from .resolve import SETTINGS, php_int_key
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 RESERVED_NAMES = {"default"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE_NAME = re.compile(r"[\s\x00-\x1f\x7f/\\]")
+MAX_NAME_BYTES = 255  # a directory name
 
 
 class ModelBuilder:
@@ -41,13 +43,8 @@ class ModelBuilder:
         document = documents[0]
         value = document.value
         defaults = RepositorySettings()
-        pattern = value.get("stream_name_pattern", defaults.stream_name_pattern)
-        try:
-            patterns.check_full(pattern)
-        except patterns.PatternError as error:
-            self.error(document.location(("stream_name_pattern",)), f"stream_name_pattern is not a valid regular expression: {error}",
-                       path=("stream_name_pattern",))
-            pattern = defaults.stream_name_pattern
+        pattern = self.pattern(document, "stream_name_pattern", defaults.stream_name_pattern)
+        wiki_pattern = self.pattern(document, "wiki_name_pattern", defaults.wiki_name_pattern)
         rules = value.get("rules", {})
         self.repository = RepositorySettings(frozenset(rules.get("disable", ())),
                                              tuple(value.get("destination_event_services", defaults.services)),
@@ -55,8 +52,29 @@ class ModelBuilder:
                                              value.get("schema_repository"), document.location(),
                                              tuple(value.get("contextual_attributes", defaults.contextual_attributes)),
                                              value.get("max_instrument_days", defaults.max_instrument_days),
-                                             dict(rules.get("severity", {})), value.get("require_owners", False))
+                                             dict(rules.get("severity", {})), value.get("require_owners", False),
+                                             wiki_pattern)
         return self.repository
+
+    def pattern(self, document: Document, key: str, default: str) -> str:
+        """streamconf.yaml's regular expression `key`, or its default (with an error) when it does not compile."""
+        pattern = document.value.get(key, default)
+        try:
+            patterns.check_full(pattern)
+        except patterns.PatternError as error:
+            self.error(document.location((key,)), f"{key} is not a valid regular expression: {error}", path=(key,))
+            return default
+        return pattern
+
+    def valid_wiki_name(self, name: str) -> bool:
+        """Whether `name` may be a wiki id or tag: it becomes a directory name, so whitespace, control
+        characters, '/', '..' and overlong names are refused whatever wiki_name_pattern says."""
+        if _UNSAFE_NAME.search(name) or ".." in name or name == "." or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+            return False
+        try:
+            return patterns.full_match(self.repository.wiki_name_pattern, name)
+        except patterns.MatchLimitExceeded:
+            return False
 
     def realms(self) -> dict[str, Realm]:
         declared: dict[str, Realm] = {}
@@ -85,12 +103,12 @@ class ModelBuilder:
             if wiki in RESERVED_NAMES:
                 self.error(document.location(("wikis", wiki)), f"{wiki!r} is reserved and cannot be a wiki id", path=("wikis", wiki))
                 continue
-            # The schema's pattern is a search in which `$` also matches before a final newline.
-            invalid = [name for name in (wiki, *(tags or ())) if not NAME.fullmatch(name)]
+            # Checked in code: a JSON Schema pattern is a search in which `$` also matches before a final newline.
+            invalid = [name for name in (wiki, *(tags or ())) if not self.valid_wiki_name(name)]
             if invalid:
                 self.error(document.location(("wikis", wiki)), f"{invalid[0]!r} is not a valid {'wiki id' if invalid[0] == wiki else 'tag'}",
-                           "use lowercase letters, digits, '_' and '-' (at most 64), starting with a letter or digit",
-                           path=("wikis", wiki))
+                           f"a wiki id or tag matches wiki_name_pattern ({self.repository.wiki_name_pattern}) in full, "
+                           "without whitespace, control characters, '/' or '..'", path=("wikis", wiki))
                 continue
             wikis[wiki] = tuple(dict.fromkeys(listed.get(wiki, []) + list(tags or ())))
         for members in dblist_tags.values():
@@ -140,7 +158,7 @@ class ModelBuilder:
                 continue
             members[tag] = {}
             for wiki, line in dblist.names:
-                if not NAME.fullmatch(wiki):
+                if not self.valid_wiki_name(wiki):
                     self.error(Location(file, line, 1), f"{wiki!r} is not a valid wiki id")
                 members[tag].setdefault(wiki, Location(file, line, 1))
         for tag in tags:

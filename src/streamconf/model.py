@@ -116,6 +116,7 @@ CONTEXTUAL_ATTRIBUTES = (
 )
 MAX_INSTRUMENT_DAYS = 365
 STREAM_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*|eventlogging_[A-Za-z0-9]+"
+WIKI_NAME_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
 
 
 MISSING_OWNER = "SL201"
@@ -135,6 +136,7 @@ class RepositorySettings:
     max_instrument_days: int = MAX_INSTRUMENT_DAYS
     severities: dict[str, str] = field(default_factory=dict)  # rule id -> severity, from rules: severity:
     require_owners: bool = False  # a stream or instrument without an owner is an error, not a warning
+    wiki_name_pattern: str = WIKI_NAME_PATTERN  # wiki ids and tags match it in full
 
     def severity(self, code: str) -> str:
         """The rule's severity in this repository: its own setting, or the code's default
