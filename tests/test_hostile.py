@@ -19,11 +19,11 @@ from synthetic import SMALL, generate
 
 
 @pytest.mark.parametrize("files, message", [
-    ({"realms/production.yaml": "wikis:\n  ../escape: [en]\n"}, "'../escape' is not allowed as a key here"),
-    ({"realms/production.yaml": "wikis:\n  en/wiki: [en]\n"}, "'en/wiki' is not allowed as a key here"),
-    ({"realms/production.yaml": "wikis:\n  .hidden: [en]\n"}, "'.hidden' is not allowed as a key here"),
-    ({"realms/production.yaml": 'wikis:\n  "en\\0wiki": [en]\n'}, "is not allowed as a key here"),
-    ({"realms/production.yaml": "wikis:\n  enwiki: [../tag]\n"}, "'../tag' does not match"),
+    ({"realms/production.yaml": "wikis:\n  ../escape: [en]\n"}, "'../escape' is not a valid wiki id"),
+    ({"realms/production.yaml": "wikis:\n  en/wiki: [en]\n"}, "'en/wiki' is not a valid wiki id"),
+    ({"realms/production.yaml": "wikis:\n  .hidden: [en]\n"}, "'.hidden' is not a valid wiki id"),
+    ({"realms/production.yaml": 'wikis:\n  "en\\0wiki": [en]\n'}, "'en\\x00wiki' is not a valid wiki id"),
+    ({"realms/production.yaml": "wikis:\n  enwiki: [../tag]\n"}, "'../tag' is not a valid tag"),
     ({"realms/production.yaml": "wikis:\n  default: [en]\n"}, "'default' is reserved"),
     ({"realms/pro.duction.yaml": "wikis: {enwiki: []}\n"}, "'pro.duction' is not a valid realm name"),
     ({"realms/production.yaml": "dblists: [x]\nwikis: {enwiki: []}\n", "realms/production/x.dblist": "../../etc\n"},

@@ -71,6 +71,7 @@ def test_wiki_ids_and_tags_must_match_the_naming_rule(tmp_path: Path, realm):
     ("'[A-Za-z0-9_.-]+'", "En.gb", "en gb"),  # wider, but never whitespace
     ("'.+'", "en-gb", "../gb"),  # anything, but never a path
     ("'.+'", "en-gb", "en/gb"),
+    ("'.+'", "en-gb", ".gb"),
 ])
 def test_wiki_name_pattern_in_streamconf_yaml_sets_the_naming_rule(tmp_path: Path, pattern, admitted, refused_name):
     def realm(tag: str) -> str:

@@ -68,8 +68,8 @@ class ModelBuilder:
 
     def valid_wiki_name(self, name: str) -> bool:
         """Whether `name` may be a wiki id or tag: it becomes a directory name, so whitespace, control
-        characters, '/', '..' and overlong names are refused whatever wiki_name_pattern says."""
-        if _UNSAFE_NAME.search(name) or ".." in name or name == "." or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        characters, '/', '..', a leading '.' and overlong names are refused whatever wiki_name_pattern says."""
+        if _UNSAFE_NAME.search(name) or ".." in name or name.startswith(".") or len(name.encode("utf-8")) > MAX_NAME_BYTES:
             return False
         try:
             return patterns.full_match(self.repository.wiki_name_pattern, name)
