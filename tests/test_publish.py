@@ -228,3 +228,16 @@ def test_serve_refuses_a_manifest_that_is_a_fifo_without_blocking(config):
     os.mkfifo(build / "manifest.json")
     with pytest.raises(release.ReleaseError, match="not a regular file"):
         release.load(build)
+
+
+@pytest.mark.parametrize("source", ['"abc"', "[]", "null", "7"])
+def test_a_manifest_whose_source_is_not_an_object_is_refused(config, tmp_path, source):
+    build = build_with(config, "eqiad")
+    manifest = build / "manifest.json"
+    document = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps(document).replace(json.dumps(document["source"]), source, 1))
+    result = publish(build, tmp_path / "dest")
+    assert result.returncode == 1, result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert f"{manifest}: error SC204" in result.stderr and "`source` is not an object" in result.stderr, result.stderr
+    assert not (tmp_path / "dest").exists()
