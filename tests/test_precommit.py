@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import MINIMAL, PROJECT, write_tree
+from conftest import MINIMAL, PROJECT, copy_project_config, write_tree
 
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 MANIFEST = PROJECT / ".pre-commit-hooks.yaml"
@@ -37,10 +37,12 @@ def test_the_manifest_is_valid_for_pre_commit(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def local_config() -> str:
-    """The manifest's hooks as a `repo: local` entry running the streamconf already installed (a
-    config repository names this repository and a rev instead; pre-commit would clone it)."""
-    hooks = [{**hook, "language": "unsupported"} for hook in yaml.safe_load(MANIFEST.read_text())]
+def local_config(*ids: str) -> str:
+    """The manifest's hooks (those named, or the validate hook) as a `repo: local` entry running the
+    streamconf already installed (a config repository names this repository and a rev instead;
+    pre-commit would clone it)."""
+    hooks = [{**hook, "language": "unsupported"} for hook in yaml.safe_load(MANIFEST.read_text())
+             if hook["id"] in (ids or ("streamconf-validate",))]
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 
@@ -82,3 +84,32 @@ def test_a_commit_outside_the_config_does_not_run_validate(tmp_path: Path):
     git("add", "README.md", cwd=root, home=home)
     result = pre_commit("run", cwd=root, home=home)
     assert result.returncode == 0 and "(no files to check)Skipped" in result.stdout, result.stdout
+
+
+def test_a_commit_that_leaves_codeowners_stale_is_stopped(tmp_path: Path):
+    """A new stream with its owner in metadata/ changes who must approve its file: the commit waits
+    for `streamconf owners` to write CODEOWNERS anew."""
+    home = tmp_path / "cache"
+    root = copy_project_config(tmp_path / "repo")
+    write_tree(root, {".pre-commit-config.yaml": local_config("streamconf-validate", "streamconf-owners")})
+    git("init", "-q", "-b", "main", cwd=root, home=home)
+    assert pre_commit("install", cwd=root, home=home).returncode == 0
+    git("add", "-A", cwd=root, home=home)
+    first = git("commit", "-qm", "Stream config", cwd=root, home=home)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    write_tree(root, {"streams/growth/help_panel.yaml": "growth.help_panel:\n  schema_title: analytics/link_hover\n"
+                                                        "  destination_event_service: eventgate-analytics-external\n"})
+    with (root / "metadata/growth.yaml").open("a") as metadata:
+        metadata.write("growth.help_panel:\n  owner: growth\n")
+    git("add", "-A", cwd=root, home=home)
+    refused = git("commit", "-qm", "The help panel stream", cwd=root, home=home)
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "streamconf validate" in said and "streamconf owners --check" in said and "Failed" in said
+    assert "/streams/growth/help_panel.yaml" in said
+
+    assert subprocess.run(["streamconf", "owners"], cwd=root, env=environment(home), capture_output=True).returncode == 0
+    git("add", "-A", cwd=root, home=home)
+    fixed = git("commit", "-qm", "The help panel stream", cwd=root, home=home)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
