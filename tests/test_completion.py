@@ -59,6 +59,7 @@ def test_realms_and_refs(repository: Path):
     assert complete(repository, "streamconf show --realm ") == ["beta", "production"]
     assert complete(repository, "streamconf diff ") == ["HEAD", "main", "sampling-change", "v2026.11.01"]
     assert complete(repository, "streamconf compile --ref v") == ["v2026.11.01"]
+    assert complete(repository, "streamconf new stream x.y --owner g") == ["growth"]
 
 
 def test_root_is_read_from_the_command_line(repository: Path, tmp_path: Path):

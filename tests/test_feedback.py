@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from conftest import EXECUTABLE, run_installed
+from conftest import EXECUTABLE, copy_project_config, run_installed
 from streamconf.cli import cli
 
 
@@ -85,3 +85,11 @@ def test_verbose_says_what_each_stage_took(repo: Path):
     assert result.stdout.startswith("valid: ")
     compiled = run_installed("-v", "compile", "--root", repo)
     assert "compiling production: " in compiled.stderr and "writing the build: " in compiled.stderr
+
+
+def test_the_site_shows_its_stages_too(tmp_path: Path):
+    root = copy_project_config(tmp_path / "repo")
+    result = run_installed("site", "--root", root, "--out", tmp_path / "site", "--verbose")
+    assert result.returncode == 0, result.stderr
+    assert "rendering the site: " in result.stderr and "writing the site: " in result.stderr
+    assert run_installed("site", "--root", root, "--out", tmp_path / "site", "-q").stdout == ""

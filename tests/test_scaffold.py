@@ -12,21 +12,17 @@ from conftest import EXECUTABLE, copy_project_config, run_installed, write_tree
 from streamconf.editors import MODELINE
 
 NEW_STREAM = ("new", "stream", "mediawiki.web_ui_scroll", "--schema-title", "analytics/mediawiki/client/metrics_event",
-              "--service", "eventgate-analytics-external")
+              "--service", "eventgate-analytics-external", "--owner", "web")
 
 
 def test_a_new_stream_is_valid_and_in_its_place(tmp_path: Path):
     root = copy_project_config(tmp_path / "repo")
     result = run_installed(*NEW_STREAM, "--root", root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "wrote streams/mediawiki/web_ui_scroll.yaml\n"
+    assert result.stdout.startswith("wrote streams/mediawiki/web_ui_scroll.yaml\n")
     text = (root / "streams/mediawiki/web_ui_scroll.yaml").read_text()
     assert text.startswith(f"{MODELINE}../../schemas/stream-map.schema.json\n# ")
     assert "mediawiki.web_ui_scroll:\n" in text and "  # sample:\n" in text
-    checked = run_installed("validate", "--root", root, "--strict")
-    owner = "streams/mediawiki/web_ui_scroll.yaml:3:1: warning SL201 at mediawiki.web_ui_scroll: stream 'mediawiki.web_ui_scroll' has no owner"
-    assert checked.stderr.startswith(owner) and checked.stderr.count("\n") == 2, "its owner is the one thing left to write"
-    write_tree(root, {"metadata/web.yaml": (root / "metadata/web.yaml").read_text() + "mediawiki.web_ui_scroll: {owner: web}\n"})
     checked = run_installed("validate", "--root", root, "--strict")
     assert checked.returncode == 0 and checked.stderr == "", checked.stderr
     shown = run_installed("show", "enwiki", "mediawiki.web_ui_scroll", "--root", root)
@@ -41,18 +37,20 @@ def test_new_never_overwrites_and_refuses_what_would_not_validate(tmp_path: Path
     assert again.exit_code == 1 and "stream 'mediawiki.web_ui_scroll' is already declared in streams/" in again.output
     (root / "streams/mediawiki/web_ui_scroll.yaml").rename(root / "streams/mediawiki/elsewhere.yaml")
     write_tree(root, {"streams/mediawiki/web_ui_scroll.yaml": "# my notes\n"})
-    taken = run("new", "stream", "mediawiki.web_ui_scroll2", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    taken = run("new", "stream", "mediawiki.web_ui_scroll2", "--root", root, "--schema-title", "a", "--service", "eventgate-main",
+                "--owner", "web")
     assert taken.exit_code == 0
     clash = run(*NEW_STREAM[:2], "mediawiki.web_ui_scroll.v2", *NEW_STREAM[3:], "--root", root)
     assert clash.exit_code == 0, "another name, another file"
     write_tree(root, {"streams/mediawiki/other.yaml": "# mine\n"})
-    refused = run("new", "stream", "mediawiki.other", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    refused = run("new", "stream", "mediawiki.other", "--root", root, "--schema-title", "a", "--service", "eventgate-main",
+                  "--owner", "web")
     assert refused.exit_code == 1 and "streams/mediawiki/other.yaml already exists" in refused.output
     assert (root / "streams/mediawiki/other.yaml").read_text() == "# mine\n"
     assert (root / "streams/mediawiki/elsewhere.yaml").read_bytes() == before
-    bad = run("new", "stream", "Media.Bad", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    bad = run("new", "stream", "Media.Bad", "--root", root, "--schema-title", "a", "--service", "eventgate-main", "--owner", "web")
     assert bad.exit_code == 1 and "does not follow the naming convention" in bad.output
-    missing = run("new", "stream", "mediawiki.fine", "--root", root)
+    missing = run("new", "stream", "mediawiki.fine", "--root", root, "--owner", "web")
     assert missing.exit_code == 2 and "give --schema-title" in missing.output
 
 
@@ -84,13 +82,13 @@ def test_new_asks_at_a_terminal(tmp_path: Path):
                                stdin=terminal, stdout=terminal, stderr=terminal, env={**os.environ, "TERM": "dumb"})
     os.close(terminal)
     said = b""
-    for answer in (b"analytics/asked\n", b"eventgate-main\n"):
+    for answer in (b"web\n", b"analytics/asked\n", b"eventgate-main\n"):
         while b": " not in said.rsplit(b"\n", 1)[-1]:
             said += os.read(controller, 1024)
         os.write(controller, answer)
         said += os.read(controller, 1024)
     assert process.wait(timeout=60) == 0
-    assert b"Schema title:" in said and b"Destination event service (eventgate-main, " in said
+    assert b"Owner (apps, " in said and b"Schema title:" in said and b"Destination event service (eventgate-main, " in said
     text = (root / "streams/mediawiki/asked.yaml").read_text()
     assert "schema_title: analytics/asked\n" in text and "destination_event_service: eventgate-main\n" in text
 
@@ -102,3 +100,33 @@ def test_the_default_window_starts_tomorrow_and_lasts_thirty_days():
 
     now = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
     assert [moment.isoformat() for moment in window(None, None, now)] == ["2026-12-02T00:00:00+00:00", "2026-12-31T23:59:59+00:00"]
+
+
+def test_a_new_stream_gets_its_owner_in_metadata(tmp_path: Path, run):
+    root = copy_project_config(tmp_path / "repo")
+    result = run_installed("new", "stream", "growth.help_panel", "--schema-title", "analytics/link_hover",
+                           "--service", "eventgate-analytics-external", "--owner", "growth", "--root", root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ("wrote streams/growth/help_panel.yaml\n"
+                             "added growth.help_panel to metadata/growth.yaml; CODEOWNERS changes with it: run `streamconf owners`\n")
+    assert (root / "metadata/growth.yaml").read_text().endswith("growth.help_panel:\n  owner: growth\n"
+                                                                 "  # description: what it collects, and why\n")
+    checked = run_installed("validate", "--root", root, "--strict")
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    assert run_installed("owners", "--check", "--root", root).returncode == 1
+    assert run_installed("owners", "--root", root).returncode == 0
+    assert "/streams/growth/help_panel.yaml @repos/growth" in (root / "CODEOWNERS").read_text()
+
+    fresh = run("new", "stream", "web.fresh", "--root", root, "--schema-title", "a", "--service", "eventgate-main",
+                "--owner", "newteam")
+    assert fresh.exit_code == 1 and "'newteam' is not a team of owners.yaml" in fresh.output
+    assert not (root / "streams/web/fresh.yaml").exists()
+    asked = run("new", "stream", "web.fresh", "--root", root, "--schema-title", "a", "--service", "eventgate-main")
+    assert asked.exit_code == 2 and "give --owner (one of apps, data-engineering" in asked.output
+
+
+def test_owner_needs_owners_yaml(tmp_path: Path, run):
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": "wikis:\n  enwiki: [en, wiki]\n"})
+    result = run("new", "stream", "a.b", "--root", root, "--schema-title", "a", "--service", "eventgate-main", "--owner", "web")
+    assert result.exit_code == 1 and "this repository has none" in result.output
+    assert run("new", "stream", "a.b", "--root", root, "--schema-title", "a", "--service", "eventgate-main").exit_code == 0

@@ -100,7 +100,7 @@ def _completers() -> dict[str, Callable]:
 
     wikis, realms, refs = _completer(completion.wikis, "realm", "realms"), _completer(completion.realms), _completer(completion.refs)
     return {"wiki": wikis, "wikis": wikis, "realm": realms, "realms": realms, "ref": refs, "base": refs, "head": refs,
-            "stream": _completer(completion.streams_and_instruments)}
+            "stream": _completer(completion.streams_and_instruments), "owner": _completer(completion.teams)}
 
 
 class _Commands(click.Group):
@@ -477,7 +477,7 @@ def owners_command(root: Path, check: bool, out: Path | None) -> None:
         print_diagnostics(stale)
         sys.exit(EXIT_INVALID)
     teams = sum(line.startswith("[") for line in written.splitlines())
-    click.echo(f"{path} is up to date" if check else f"wrote {path}: {teams} teams")
+    status(f"{path} is up to date" if check else f"wrote {path}: {teams} teams")
 
 
 @cli.command("publish")
@@ -551,25 +551,37 @@ def ask(value: str | None, option: str, question: str, choices: tuple[str, ...] 
 @root_option
 @click.option("--schema-title", help="The schema of its events, e.g. analytics/mediawiki/web_ui_scroll.")
 @click.option("--service", help="The EventGate service its events go to (destination_event_service).")
-def new_stream_command(name: str, root: Path, schema_title: str | None, service: str | None) -> None:
-    """Declare a stream in streams/<first part of NAME>/<rest of NAME>.yaml. Asks for what is not
-    given, at a terminal.
+@click.option("--owner", help="The team that owns it, from owners.yaml: its entry goes to metadata/<owner>.yaml.")
+def new_stream_command(name: str, root: Path, schema_title: str | None, service: str | None, owner: str | None) -> None:
+    """Declare a stream in streams/<first part of NAME>/<rest of NAME>.yaml, and its owner in
+    metadata/<owner>.yaml when the repository has owners.yaml. Asks for what is not given, at a
+    terminal.
 
     \b
     Example:
       streamconf new stream mediawiki.web_ui_scroll --schema-title analytics/mediawiki/web_ui_scroll \\
-          --service eventgate-analytics-external
+          --service eventgate-analytics-external --owner web
     """
     from . import scaffold
 
     with _scaffolding():
-        settings = scaffold.repository_settings(root)
+        settings, teams = scaffold.repository_settings(root), scaffold.teams(root)
         if name in scaffold.declared(root, "streams"):
             raise scaffold.ScaffoldError(f"stream {name!r} is already declared in streams/")
         scaffold.check_stream_name(name, settings.stream_name_pattern)
+        if teams is None and owner:
+            raise scaffold.ScaffoldError("--owner names a team of owners.yaml, and this repository has none")
+        owner = ask(owner, "--owner", "Owner", teams) if teams is not None else None
+        if owner and owner not in teams:
+            raise scaffold.ScaffoldError(f"{owner!r} is not a team of owners.yaml ({', '.join(teams)})")
+        if owner:
+            scaffold.check_unowned(root, name, owner)
         text = scaffold.stream_text(name, ask(schema_title, "--schema-title", "Schema title"),
                                     ask(service, "--service", "Destination event service", settings.services))
         _write_new(root, scaffold.stream_path(name), text)
+        if owner:
+            status(f"added {name} to {scaffold.add_owner(root, name, owner)}; "
+                   "CODEOWNERS changes with it: run `streamconf owners`")
 
 
 @new_group.command("instrument")
@@ -687,7 +699,7 @@ def site_command(root: Path, out: Path | None, at) -> None:
 
     day = (at or datetime.now(timezone.utc)).date()
     pages, size = build_site(root, out or root / "site", day)
-    click.echo(f"wrote {pages} pages ({size / 1e6:.1f} MB) into {out or root / 'site'}")
+    status(f"wrote {pages} pages ({size / 1e6:.1f} MB) into {out or root / 'site'}")
 
 
 @cli.group("export", cls=_Commands)
@@ -717,7 +729,7 @@ def export_datahub_command(root: Path, out: Path, site_url: str | None) -> None:
     from .workflow import export_datahub
 
     count = export_datahub(root, out, site_url)
-    click.echo(f"wrote {count} metadata change proposals into {out}")
+    status(f"wrote {count} metadata change proposals into {out}")
 
 
 def main() -> None:

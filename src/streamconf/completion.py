@@ -61,6 +61,12 @@ def streams_and_instruments(root: Path) -> list[str]:
     return sorted(streams(root) + instruments(root))
 
 
+def teams(root: Path) -> list[str]:
+    from .scaffold import teams
+
+    return sorted(teams(root) or ())
+
+
 def refs(root: Path) -> list[str]:
     """HEAD and the repository's branches, tags and remote branches."""
     try:

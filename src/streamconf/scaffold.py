@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import patterns
 from .editors import with_modeline
-from .layout import file_kind
+from .layout import METADATA_TREE, OWNERS_FILE, file_kind
 from .load import plain_scalar, read_sources
 from .model import STREAM_NAME_PATTERN, RepositorySettings
 from .outputs import create
@@ -68,6 +68,40 @@ def stream_text(name: str, schema_title: str, service: str) -> str:
 """)
 
 
+def teams(root: Path) -> tuple[str, ...] | None:
+    """The teams of owners.yaml; None when the repository has no owners.yaml."""
+    document = read_sources(root).documents.get(OWNERS_FILE)
+    if document is None:
+        return None
+    listed = document.value.get("teams") if type(document.value) is dict else None
+    return tuple(listed) if type(listed) is dict else ()
+
+
+def metadata_path(owner: str) -> str:
+    return f"{METADATA_TREE}/{owner}.yaml"
+
+
+def check_unowned(root: Path, name: str, owner: str) -> None:
+    if name in declared_in(root, metadata_path(owner)):
+        raise ScaffoldError(f"{metadata_path(owner)} already describes {name!r}")
+
+
+def add_owner(root: Path, name: str, owner: str) -> str:
+    """Give the stream its owner in metadata/<owner>.yaml (created if need be, else appended to);
+    returns that file. Refuses a stream that file already describes."""
+    relative = metadata_path(owner)
+    entry = f"{scalar(name)}:\n  owner: {scalar(owner)}\n  # description: what it collects, and why\n"
+    if create(root, relative, with_modeline(relative, f"# Owner and governance metadata of {owner}'s streams. Never served.\n"
+                                                      + entry)):
+        return relative
+    target = root / relative
+    text = target.read_text("utf-8")
+    check_unowned(root, name, owner)
+    with target.open("a", encoding="utf-8") as file:
+        file.write(("" if text.endswith("\n") or not text else "\n") + entry)
+    return relative
+
+
 def repository_settings(root: Path) -> RepositorySettings:
     """streamconf.yaml's settings; the defaults while the repository does not validate."""
     config, _ = validate(read_sources(root))
@@ -82,6 +116,11 @@ def declared(root: Path, kind: str) -> dict[str, dict]:
         if file_kind(file) == kind and type(document.value) is dict:
             found.update((name, settings) for name, settings in document.value.items() if type(settings) is dict)
     return found
+
+
+def declared_in(root: Path, relative: str) -> set[str]:
+    document = read_sources(root).documents.get(relative)
+    return set(document.value) if document is not None and type(document.value) is dict else set()
 
 
 @dataclass(frozen=True)

@@ -418,7 +418,8 @@ def build_site(root: Path, out: Path, at) -> tuple[int, int]:
     from .site import render_site
 
     out = emit.prepare(out, root)
-    state = snapshot(root)
+    with stage("reading files"):
+        state = snapshot(root)
     config, _ = config_of(state, root)
     history, note = {}, "The config repository is not in git, or has no commit yet: no history to show."
     if state.commit:
@@ -426,8 +427,9 @@ def build_site(root: Path, out: Path, at) -> tuple[int, int]:
         note = ""
     source = f"commit {state.commit[:10]}" + (" with uncommitted changes" if state.dirty else "") if state.commit \
         else "a working tree outside git"
-    files = render_site(build_catalog(config, history), source, at, note)
-    with emit.output_lock(out, root) as out:
+    with stage("rendering the site"):
+        files = render_site(build_catalog(config, history), source, at, note)
+    with stage("writing the site"), emit.output_lock(out, root) as out:
         emit.write_build(Build(files=files), out, {**state.source, "kind": "catalog site", "at": at.isoformat()}, GENERATOR)
     return sum(path.endswith(".html") for path in files), sum(map(len, files.values()))
 
