@@ -271,8 +271,8 @@ def report(results: dict[str, object]) -> str:
     before, after = results["load averages"]
     lines = [f"The machine's load average was {before:.1f} before and {after:.1f} after the measurement, on "
              f"{os.cpu_count()} cores: " + ("it was shared with other work, and the p99 latencies below mostly measure "
-                                             "the wait for a core." if max(before, after) > os.cpu_count() else
-                                             "nothing else ran."), "",
+                                             "the wait for a core." if before > os.cpu_count() / 2 else
+                                             "nothing else ran before it (the load after is its own)."), "",
              f"Load: wrk, {WORKERS} threads, {CONNECTIONS} connections, {SECONDS} s per row, from the same machine; "
              f"both servers with {WORKERS} worker processes. The bundle is {results['bundle bytes']:,} bytes "
              f"({results['wiki']}, the largest at Wikimedia's size).", "",
