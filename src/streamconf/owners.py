@@ -45,6 +45,7 @@ class Ownership:
     streams: dict[str, StreamMetadata] = field(default_factory=dict)
     declared: bool = False  # whether owners.yaml exists: from then on every stream needs an owner
     location: Location = Location("owners.yaml")
+    documents: list[Document] = field(default_factory=list)  # owners.yaml and metadata/, for their disable comments
 
     def metadata_of(self, name: str, keys: list[str]) -> StreamMetadata | None:
         """The metadata of the stream key that serves a stream name as MediaWiki finds it among
@@ -59,6 +60,7 @@ def build_ownership(owners: list[Document], metadata: list[Document]) -> tuple[O
     one stream is an error naming both places."""
     ownership = Ownership()
     diagnostics: list[Diagnostic] = []
+    ownership.documents = [*owners, *metadata]
     for document in owners:
         if document.value is None:
             continue

@@ -19,6 +19,20 @@ def test_disabling_rules_per_repository_and_per_line(tmp_path: Path, run):
     assert findings(tmp_path / "two", files, "SL015") == []
 
 
+def test_disabling_rules_per_line_in_owners_metadata(tmp_path: Path, run):
+    """owners.yaml and metadata/ take the same comments as the config's layers."""
+    teams = "teams:\n  web: {description: Web., contact: web@example.org, gitlab: ['@org/web']}\n"
+    files = {"streams/a.yaml": "a.b:\n" + STREAM, "owners.yaml": "maintainers: wbe\n" + teams,
+             "metadata/web.yaml": "a.b: {owner: wbe}\na.bb: {owner: web}\n"}
+    assert sorted(text.split(": ")[0] for text in findings(tmp_path / "one", files, "SL202")) == ["metadata/web.yaml:1:7", "owners.yaml:1:1"]
+    assert len(findings(tmp_path / "one", files, "SL203")) == 1
+    files["owners.yaml"] = "maintainers: wbe  # streamconf: disable=SL202\n" + teams
+    files["metadata/web.yaml"] = ("a.b: {owner: wbe}  # streamconf: disable=SL202\n"
+                                  "# streamconf: disable-next-line=SL203\na.bb: {owner: web}\n")
+    assert findings(tmp_path / "two", files, "SL202") == []
+    assert findings(tmp_path / "two", files, "SL203") == []
+
+
 def test_a_repository_sets_the_severity_of_a_rule(tmp_path: Path, run):
     """An unknown key lowered to a warning no longer stops compile, and validate still names it; a
     warning rule raised to an error stops both."""

@@ -44,4 +44,5 @@ def _disabled_lines(config: Config) -> dict[tuple[str, int], set[str]]:
                  for layer in by_key.values() for fragment in layer.fragments}
     documents.update((fragment.document.file, fragment.document) for by_name in config.instruments.values()
                      for instrument in by_name.values() for fragment in instrument.sources.values())
+    documents.update((document.file, document) for document in config.ownership.documents)
     return {(file, line): rules for file, document in documents.items() for line, rules in document.disabled.items()}

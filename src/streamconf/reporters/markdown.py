@@ -51,7 +51,8 @@ rules:
     SL001: warning    # report unknown keys, but compile anyway
 ```
 
-or turn a rule off for one line, with a comment on it or on the line before:
+or turn a rule off for one line, with a comment on it or on the line before (in any file the rules
+judge, owners.yaml and metadata/ included):
 
 ```yaml
 Legacy_Name:   # streamconf: disable=SL015
