@@ -290,6 +290,13 @@ def test_integer_like_names_make_the_map_a_list():
     assert InstrumentConfigs([entry("1"), entry("0")], instant(AT)).of("enwiki")[1].startswith(b'{"1":')
 
 
+def test_the_embedded_map_escapes_markup_as_resourceloader_does():
+    from streamconf.instruments.render import InstrumentConfigs
+
+    data = InstrumentConfigs([entry("a&b", stream_name="</script>")], instant(AT)).of("enwiki")[1]
+    assert data.startswith(b'{"a\\u0026b":') and b'"stream_name":"\\u003C/script\\u003E"' in data
+
+
 def test_an_unparseable_end_empties_the_list_even_before_the_start():
     entries = [entry("later", start="2027-01-01T00:00:00Z", end="whenever"), entry("now")]
     assert instrument_configs(entries, "enwiki", instant(AT)) == {}

@@ -174,9 +174,9 @@ php_floats = st.one_of(
 json_strings = st.text(st.characters(codec="utf-8") | st.sampled_from("\u2028\u2029/<>&\"\\'\x7f\x00"), max_size=12)
 
 
-def php_json_encode(floats: list[float], strings: list[str]) -> bytes:
+def php_json_encode(floats: list[float], strings: list[str], *flags: str) -> bytes:
     request = json.dumps({"floats": [struct.pack(">d", number).hex() for number in floats], "strings": strings})
-    done = subprocess.run([PHP, str(JSON_ENCODE)], input=request.encode(), capture_output=True, timeout=60)
+    done = subprocess.run([PHP, str(JSON_ENCODE), *flags], input=request.encode(), capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -192,10 +192,18 @@ def test_json_text_is_byte_for_byte_php_json_encode(floats, strings):
     assert php_json.encode([floats, strings]).encode() == php_json_encode(floats, strings)
 
 
+@given(st.lists(php_floats, max_size=5), st.lists(json_strings, max_size=8))
+@settings(max_examples=int(os.environ.get("STREAMCONF_PHP_EXAMPLES", "80")) // 2, deadline=None)
+def test_embedded_json_is_byte_for_byte_what_resourceloader_writes(floats, strings):
+    expected = php_json_encode(floats, strings, "--script")
+    assert php_json.for_script(php_json.encode([floats, strings]).encode()) == expected
+
+
 FLOAT_CASE = {"realms": {"production": {"settings": {
     "wgEventStreams": {"default": {
         "/^mediawiki\\.job\\..+/": {"schema_title": "mediawiki/job", "sample": {"rate": 1e-05, "unit": "session"}},
         "tiny": {"schema_title": "analytics/tiny", "sample": {"rate": 1.5e-07, "unit": "pageview"},
+                 "producers": {"metrics_platform_client": {"provide_values": ["<page>&amp;"]}},
                  "description": "line\u2028separator\u2029and </script>"},
         "whole": {"schema_title": "analytics/whole", "sample": {"rate": 1.0, "unit": "pageview"},
                   "limits": [1e16, 1e17, 1e20, -0.0, 0.1, 12345678901234567890.0]}}},
@@ -216,3 +224,5 @@ def test_bundles_with_such_floats_are_byte_for_byte_php(tmp_path: Path):
     files = compile_config(config).files
     assert {path: files[path] for path in expected} == expected
     assert b"1.0e-5" in files["production/enwiki/streamconfigs.json"]
+    assert b'"<page>&amp;"' in files["production/enwiki/streamconfigs.json"]
+    assert b'"\\u003Cpage\\u003E\\u0026amp;"' in files["production/enwiki/eventlogging.json"]

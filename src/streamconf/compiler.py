@@ -18,7 +18,7 @@ from itertools import compress
 from operator import itemgetter
 from typing import Iterable, NamedTuple
 
-from . import render
+from . import php_json, render
 from .codes import diagnostic
 from .diagnostics import Diagnostic, Location
 from .instruments import schedule, timestamps
@@ -243,7 +243,7 @@ class RealmCompiler:
                 found = list(filter(None, found))
             entries = list(map(_EMBEDDED, found))
             embedded = dict(zip(names, map(_FIRST, entries)))
-            data = render.serialize_map(dict(zip(names, map(_SECOND, entries)))) + b"\n"
+            data = php_json.for_script(render.serialize_map(dict(zip(names, map(_SECOND, entries))))) + b"\n"
             self.embedded[wiki_class.steps] = (embedded, data)
         return self.embedded[wiki_class.steps]
 

@@ -31,6 +31,19 @@ def encode(value: Any) -> str:
     return _php_floats(escape_line_terminators(_ENCODER.encode(value)))
 
 
+# What ResourceLoader adds when it embeds data in a module (Html::encodeJsVar, or
+# encodeJsonForScript in newer MediaWiki): JSON_HEX_TAG | JSON_HEX_AMP, so that no `</script>`
+# can end the inline script a module may be served in.
+_SCRIPT_ESCAPES = re.compile(rb"[<>&]")
+_SCRIPT_ESCAPED = {b"<": b"\\u003C", b">": b"\\u003E", b"&": b"\\u0026"}
+
+
+def for_script(data: bytes) -> bytes:
+    """JSON bytes as ResourceLoader embeds them: `<`, `>` and `&` as `\\u003C`, `\\u003E`, `\\u0026`.
+    They can only occur inside strings of JSON text, so replacing them anywhere is exact."""
+    return _SCRIPT_ESCAPES.sub(lambda match: _SCRIPT_ESCAPED[match[0]], data)
+
+
 def escape_line_terminators(text: str) -> str:
     """U+2028 and U+2029 escaped; they can only occur inside strings of JSON text."""
     if "\u2028" in text or "\u2029" in text:

@@ -127,13 +127,16 @@ foreach ( $case['realms'] as $realm => $spec ) {
 	}
 }
 if ( ( $argv[2] ?? '' ) === '--bytes' ) {
-	// Each bundle's exact text, as FormatJson::encode( $bundle, false, FormatJson::ALL_OK ) writes it.
+	// Each bundle's exact text, as FormatJson::encode( $bundle, false, FormatJson::ALL_OK ) writes it for the API.
 	ini_set( 'serialize_precision', '-1' );
 	$texts = [];
 	foreach ( $result as $realm => $wikis ) {
 		foreach ( $wikis as $wiki => $bundles ) {
 			foreach ( $bundles as $name => $bundle ) {
-				$texts["$realm/$wiki/$name.json"] = json_encode( $bundle, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR );
+				// EventLogging's configs reach the browser inside its ResourceLoader module, which
+				// Html::encodeJsVar (FormatJson::UTF8_OK, not XMLMETA_OK) writes with <, > and & escaped.
+				$flags = $name === 'eventlogging' ? JSON_HEX_TAG | JSON_HEX_AMP : 0;
+				$texts["$realm/$wiki/$name.json"] = json_encode( $bundle, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | $flags | JSON_THROW_ON_ERROR );
 			}
 		}
 	}

@@ -10,7 +10,7 @@ ResourceLoader\\Hooks::getInstrumentConfigs):
   the unit;
 - the entry is {"sample", "stream_name", "contextual_attributes"}, keyed by name, in list order;
   written as PHP's json_encode writes the array: `[]` when empty, a list when the names are
-  exactly 0..n-1.
+  exactly 0..n-1; and as ResourceLoader embeds it, with `<`, `>` and `&` escaped.
 
 Maps are built for many wikis at once: wikis that get the same rate from every active instrument
 share one map and one serialisation.
@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
+from .. import php_json
 from ..render import serialize_map, serialize_value
 from ..resolve import php_is_numeric
 from .resolve import DEFAULT
@@ -89,7 +90,7 @@ class InstrumentConfigs:
                 configs[entry["name"]] = self.config(index, rate_key)
             # PHP writes an empty array as a JSON list, and so does the module on a wiki with no instrument.
             data = serialize_map({name: fragment for name, (_, fragment) in configs.items()}) if configs else b"[]"
-            self.maps[signature] = ({name: config for name, (config, _) in configs.items()}, data + b"\n")
+            self.maps[signature] = ({name: config for name, (config, _) in configs.items()}, php_json.for_script(data) + b"\n")
         return self.maps[signature]
 
     def by_wiki(self, wikis: Iterable[str]) -> dict[str, bytes]:
