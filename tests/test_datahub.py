@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project_config, run_installed, tree_digest
+from conftest import copy_project_config, run_installed, tree_digest, write_tree
 
 DATAHUB = Path(sys.executable).parent / "datahub"
 SITE = "https://streams.example.org/catalog/"
@@ -32,6 +32,11 @@ def aspects(records: list[dict], urn: str) -> dict[str, dict]:
 
 def dataset(name: str) -> str:
     return f"urn:li:dataset:(urn:li:dataPlatform:kafka,{name},PROD)"
+
+
+def copied_from(stream: str) -> dict:
+    """An upstream as DataHub's classes write it: no time of our own, so the file stays the same."""
+    return {"auditStamp": {"time": 0, "actor": "urn:li:corpuser:unknown"}, "dataset": dataset(stream), "type": "COPY"}
 
 
 def test_datahub_s_own_check_accepts_the_file(exported, tmp_path: Path):
@@ -63,6 +68,23 @@ def test_a_stream_and_its_topics(exported):
         described = aspects(records, dataset(topic))
         assert described["datasetProperties"]["customProperties"]["stream"] == "mediawiki.web_ui_actions"
         assert described["ownership"] == stream["ownership"]
+        assert described["upstreamLineage"] == {"upstreams": [copied_from("mediawiki.web_ui_actions")]}, \
+            "a topic holds its stream's events"
+    assert "upstreamLineage" not in stream, "the stream is where its events start"
+
+
+def test_a_topic_that_two_streams_write_to_has_both_upstream(tmp_path: Path, run):
+    stream = "  schema_title: analytics/a\n  destination_event_service: eventgate-analytics-external\n  topics: [shared.topic]\n"
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": "wikis:\n  enwiki: [wiki]\n",
+                                          "streams/a.yaml": "a.one:\n" + stream + "a.two:\n" + stream})
+    out = tmp_path / "datahub.json"
+    assert run("export", "datahub", "--root", root, "--out", out).exit_code == 0
+    lineage = [record["aspect"]["json"] for record in json.loads(out.read_text("utf-8"))
+               if record["aspectName"] == "upstreamLineage"]
+    both = {"upstreams": [copied_from("a.one"), copied_from("a.two")]}
+    assert lineage == [both, both], "each proposal replaces the aspect whole, so each names both streams"
+    checked = subprocess.run([str(DATAHUB), "check", "metadata-file", str(out)], capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_instruments_teams_legacy_topics_and_patterns(exported):

@@ -2,8 +2,9 @@
 DataHub's `file` source ingests, made with the acryl-datahub package's own classes (the optional
 extra streamconf[datahub]). One dataset per stream on the `kafka` platform, and one per topic it
 writes to, each with its description, its owner team as a corporate group, its tags, custom
-properties and a link to its catalog page; and each team as a corporate group. Pure but for the
-package: the catalog in, proposals out; the command writes them."""
+properties and a link to its catalog page; and each team as a corporate group. Lineage runs the
+way the events do: each topic is downstream of the streams that write to it (docs/catalog.md
+says why). Pure but for the package: the catalog in, proposals out; the command writes them."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def _datahub():
 def proposals(catalog: Catalog, site_url: str | None) -> list:
     """Every metadata change proposal, in a stable order: teams, then each stream and its topics."""
     builder, Proposal, classes = _datahub()
+    writers = _writers(catalog)
     found = []
     for team in sorted(catalog.teams.values(), key=lambda team: team.name):
         email = team.contact if "@" in team.contact and "://" not in team.contact else None
@@ -46,8 +48,25 @@ def proposals(catalog: Catalog, site_url: str | None) -> list:
             found += [Proposal(entityUrn=builder.make_dataset_urn(PLATFORM, topic, ENVIRONMENT), aspect=aspect) for aspect in
                       [classes.DatasetPropertiesClass(name=topic, description=f"The Kafka topic of the stream {stream.key}.",
                                                       customProperties={**properties, "stream": stream.key}, externalUrl=url),
-                       *aspects]]
+                       *aspects, _lineage(writers[topic], builder, classes)]]
     return found
+
+
+def _writers(catalog: Catalog) -> dict[str, list[str]]:
+    """Topic -> the streams that write to it, in catalog order (two streams may share a topic)."""
+    writers: dict[str, list[str]] = {}
+    for stream in catalog.streams.values():
+        for topic in _topics(catalog, stream):
+            writers.setdefault(topic, []).append(stream.key)
+    return writers
+
+
+def _lineage(streams: list[str], builder, classes):
+    """A topic's upstreams: its streams, whose events it holds as they were sent (a copy). The whole
+    aspect each time: DataHub replaces an aspect, so a topic shared by two streams names both."""
+    return classes.UpstreamLineageClass(upstreams=[
+        classes.UpstreamClass(dataset=builder.make_dataset_urn(PLATFORM, stream, ENVIRONMENT),
+                              type=classes.DatasetLineageTypeClass.COPY) for stream in streams])
 
 
 def _owned(stream: StreamRecord, builder, classes) -> list:
