@@ -13,9 +13,12 @@ NOTICE = "notice"  # worth knowing; never fails validate, not even --strict
 
 
 MAX_QUOTED = 80
-"""Characters of one word (a key, a value, a name) quoted in a message; the rest is cut."""
+"""Characters of one part of a key path (a key, a list position) shown; the rest is cut."""
+MAX_WORD = 1000
+"""Characters of one word of a message (a value, a name, a path) kept: a path in a deep working
+directory stays whole, a key of megabytes does not."""
 MAX_MESSAGE = 2000
-_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_QUOTED + 1))
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
 
 
 def shorten(text: str, limit: int = MAX_QUOTED) -> str:
@@ -24,11 +27,11 @@ def shorten(text: str, limit: int = MAX_QUOTED) -> str:
 
 
 def bounded_message(text: str) -> str:
-    """A message whose every word is quoted in at most MAX_QUOTED characters, and which is at most
+    """A message whose every word is quoted in at most MAX_WORD characters, and which is at most
     MAX_MESSAGE long: one 15 MiB key must not make megabytes of diagnostics."""
-    if len(text) <= MAX_QUOTED:
+    if len(text) <= MAX_WORD:
         return text
-    return shorten(_LONG_WORD.sub(lambda word: shorten(word.group()), text), MAX_MESSAGE)
+    return shorten(_LONG_WORD.sub(lambda word: shorten(word.group(), MAX_WORD), text), MAX_MESSAGE)
 
 
 @dataclass(frozen=True, order=True)
