@@ -298,6 +298,59 @@ def test_explain_a_plain_key_that_hides_others(repo, run):
             "replaces the whole streams setting for enwiki") in output
 
 
+def test_explain_an_absent_setting_names_the_layers_that_would_set_it(history, run):
+    root, _ = history
+    commit(root, "Absent here and there", {
+        "overrides/production/fr.yaml": "frwiki:\n  streams:\n    a.b:\n      schema_title: analytics/a\n",
+        "overrides/production/de.yaml": "+dewiki:\n  streams:\n    a.b:\n      producers:\n        eventgate:\n          enrich: 0\n",
+        "stream-defaults.yaml": "topic_prefixes: [eqiad., codfw.]\nproducers:\n  eventgate:\n    use_walltime: true\n",
+        "streams/x.yaml": "x.y:\n  schema_title: analytics/x\n  destination_event_service: eventgate-analytics-external\n"
+                          "  producers:\n    eventgate: false\n"})
+    beta = run_installed("explain", "enwiki", "c.d", "sample.rate", "--realm", "beta", "--root", root)
+    assert beta.returncode == 1 and beta.stderr == "", beta.stderr
+    assert beta.stdout.splitlines()[:4] == [
+        "enwiki › c.d (beta)",
+        "  sample.rate: absent",
+        "    absent on enwiki: `+enwiki` at overrides/production/en.yaml:5:9 (production) would set it, but it does not "
+        "take effect there",
+        "    `+enwiki` value 0.2 at overrides/production/en.yaml:5:9 (production) is not read in beta: it is replaced whole "
+        "by beta's own `+enwiki` at overrides/beta/enwiki.yaml:1:1, which does not set it (a realm's key replaces its "
+        "base realm's key of the same name)"]
+    plain = run("explain", "--root", root, "frwiki", "a.b", "sample.rate")
+    assert plain.exit_code == 1
+    assert ("`default` value 0.5 at streams/web.yaml:6:5 is not read: the plain key `frwiki` replaces the whole streams "
+            "setting for frwiki") in plain.output
+    cut = run("explain", "--root", root, "dewiki", "a.b", "producers.eventgate.enrich.ua")
+    assert cut.exit_code == 1
+    assert ('`default` value "user-agent" at streams/web.yaml:10:9 does not take effect on dewiki: `+dewiki` at '
+            "overrides/production/de.yaml:6:11 (production) sets producers.eventgate.enrich to 0, which holds nothing "
+            "below it") in cut.output
+    wiped = run("explain", "--root", root, "dewiki", "x.y", "producers.eventgate.use_walltime")
+    assert wiped.exit_code == 1
+    assert ("the stream default true at stream-defaults.yaml:4:5 (`default`) does not take effect: the stream's own "
+            "`default` at streams/x.yaml:5:5 (production) sets producers.eventgate to false, which replaces the defaults "
+            "below it") in wiped.output
+    present = run("explain", "--root", root, "enwiki", "c.d", "sample.rate")
+    assert (present.exit_code, "absent" in present.output) == (0, False), "production reads its own `+enwiki`"
+
+
+def test_explain_an_absent_setting_as_json_and_a_setting_no_layer_sets(history, run):
+    root, _ = history
+    installed = run_installed("explain", "enwiki", "c.d", "sample.rate", "--realm", "beta", "--format", "json", "--root", root)
+    assert installed.returncode == 1, installed.stderr
+    (value,) = json.loads(installed.stdout)["values"]
+    assert (value["path"], value["absent"], value["value"], value["set_by"]) == (["sample", "rate"], True, None, [])
+    assert value["note"].startswith("absent on enwiki: `+enwiki` at overrides/production/en.yaml:5:9 (production) would set it")
+    assert [(s["key"], s["realm"], s["file"], s["line"], s["value"]) for s in value["shadowed"]] == \
+        [("+enwiki", "production", "overrides/production/en.yaml", 5, 0.2)]
+    assert "replaced whole by beta's own `+enwiki` at overrides/beta/enwiki.yaml:1:1" in value["shadowed"][0]["why"]
+    present = json.loads(explain(run, root, "enwiki", "c.d", "sample.rate", "--format", "json"))
+    assert [(item["absent"], item["value"]) for item in present["values"]] == [(False, 0.2)]
+    unknown = run_installed("explain", "enwiki", "a.b", "sample.rat", "--format", "json", "--root", root)
+    assert (unknown.returncode, unknown.stdout) == (1, "")
+    assert "error SC033: a.b has no setting sample.rat on enwiki" in unknown.stderr
+
+
 def test_explain_eventlogging_says_which_key_of_the_names_list_decided(history, run):
     root, _ = history
     commit(root, "Embed more", {

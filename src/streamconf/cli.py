@@ -404,7 +404,8 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
                     blame: bool, at, fmt: str) -> None:
     """For every value of a stream's effective config on a wiki: which layer set it (file:line,
     key, realm), and which layers were shadowed and why. SETTING narrows it to a path such as
-    sample.rate. With --eventlogging: whether EventLogging embeds the stream on the wiki, which
+    sample.rate; when it is absent on the wiki, the layers that would set it and why none takes
+    effect (exit 1). With --eventlogging: whether EventLogging embeds the stream on the wiki, which
     keys of the names list list it (and which of those the wiki does not read, and why), and
     which stream config it gets. For an instrument: whether it is active at --at, and which line
     sets its rate, unit, stream and attributes on the wiki.
@@ -428,6 +429,8 @@ def explain_command(wiki: str, stream: str, setting: str | None, root: Path, rea
         print_rows(text.embedding_rows(report))
     else:
         print_rows(text.explain_rows(report) if isinstance(report, ExplainReport) else text.instrument_explain_rows(report))
+    if isinstance(report, ExplainReport) and report.absent:
+        sys.exit(EXIT_INVALID)
 
 
 @cli.command("log")

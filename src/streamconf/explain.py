@@ -16,11 +16,16 @@ from .diagnostics import Location
 from .model import Config, Layer
 from .render import find_stream, names_of, stream_config, stream_entries
 from .resolve import DEFAULT, PLUS_TAG, PLUS_WIKI, TAG, WIKI, Step, Value, applicable_keys, is_array, resolve_setting
-from .values import MISSING, get_path, leaves, show, without_path
+from .values import MISSING, get_path, leaves, present_part, show, without_path
 
 
 Locate = Callable[[Value], "tuple | None"]
 """Where a layer's value sets what is explained (a path in it), or None when it does not."""
+
+
+def dotted(setting: str, path: tuple) -> str:
+    """A path inside a setting as users write it: below the stream key for `streams`."""
+    return ".".join(map(str, path[1:] if setting == "streams" else path))
 
 
 def at_path(path: tuple) -> Locate:
@@ -54,6 +59,11 @@ class Explanation:
     setters: list[Source] = field(default_factory=list)
     shadowed: list[tuple[Source, str]] = field(default_factory=list)
     note: str = ""
+
+    @property
+    def absent(self) -> bool:
+        """The stream has no value at the path: `shadowed` lists the layers that would set it."""
+        return self.value is MISSING
 
 
 @dataclass
@@ -98,18 +108,21 @@ class Explainer:
         if not setters:
             setters = [step for step in candidates if get_path(keys[step.key], path) == effective][:1]
         winner = self.source(setting, setters[0].key, path) if setters else None
+        cut = self.cut(setting, path) if winner is None and candidates and effective is MISSING else ""
         shadowed = []
         for step in candidates:
             if step not in setters:
                 source = self.source(setting, step.key, path)
-                shadowed.append((source, self.reason(source, step, walk, winner)))
+                shadowed.append((source, self.reason(source, step, walk, winner, cut)))
         shadowed += self.unread(setting, at_path(path), walk) + self.replaced_in_base(setting, at_path(path))
         return [self.source(setting, step.key, path) for step in setters], shadowed
 
-    def reason(self, source: Source, step: Step, walk: tuple[Step, ...], winner: Source | None) -> str:
-        """Why a layer that sets the path does not decide it, in words."""
+    def reason(self, source: Source, step: Step, walk: tuple[Step, ...], winner: Source | None, cut: str) -> str:
+        """Why a layer that sets the path does not decide it, in words; `cut` says what removes a
+        path that no layer decides."""
         if winner is None:
-            return f"does not take effect on {self.wiki}"
+            return f"`{step.key}` value {show(source.value)} at {source.location} does not take effect on {self.wiki}" + \
+                (f": {cut}" if cut else "")
         merging = step.action in (PLUS_WIKI, PLUS_TAG)
         if source.value is False and merging:
             return (f"`false` at {source.location} under `{step.key}` does not hold: a `+` merge lets the "
@@ -121,6 +134,19 @@ class Explainer:
         if walk.index(step) > [s.key for s in walk].index(winner.key):
             return f"{this} is shadowed by `{winner.key}`, which comes first"
         return f"{this} is replaced by `{winner.key}` at {winner.location}"
+
+    def cut(self, setting: str, path: tuple) -> str:
+        """What removes `path` from the resolved setting although a layer the wiki reads sets it:
+        the layer that sets the deepest part of the path still there to a value that holds nothing
+        below it (a `false`, a number, a string)."""
+        resolved = resolve_setting(self.keys[setting], self.walk(setting))
+        part = present_part(resolved, path)
+        value = get_path(resolved, part)
+        return f"{self.setter_of(setting, part, value)} sets {dotted(setting, part)} to {show(value)}, which holds nothing below it"
+
+    def setter_of(self, setting: str, path: tuple, value: Value) -> str:
+        setters, _ = self.attribute(setting, path, value)
+        return f"`{setters[0].key}` at {setters[0].location} ({setters[0].realm})" if setters else "the merge"
 
     def applying(self) -> list[str]:
         """Every key that names the wiki, one of its tags, or `default`."""
@@ -204,7 +230,31 @@ class Explainer:
             if path[: len(prefix)] != prefix:
                 continue
             found.append(self.explain_leaf(key, entries[key], defaults, path, value))
+        if not found and prefix:
+            found = self.explain_absent(key, defaults, effective, prefix)
         return key, found
+
+    def explain_absent(self, key: str, defaults: Value, effective: Value, path: tuple) -> list[Explanation]:
+        """Why a stream has no value at `path` on the wiki: every layer that would set it, and what
+        keeps each from taking effect. Empty when no layer sets it anywhere."""
+        _, shadowed = self.attribute("streams", (key,) + path, MISSING)
+        default = get_path(defaults, path) if is_array(defaults) else MISSING
+        if default is MISSING:
+            shadowed += self.attribute("stream_defaults", path, MISSING)[1]
+        else:
+            part = present_part(effective, path)
+            by = self.setter_of("streams", (key,) + part, get_path(effective, part))
+            setters, unread = self.attribute("stream_defaults", path, default)
+            shadowed += [(source, f"the stream default {show(source.value)} at {source.location} (`{source.key}`) does not "
+                                  f"take effect: the stream's own {by} sets {dotted('stream_defaults', part)} to "
+                                  f"{show(get_path(effective, part))}, which replaces the defaults below it")
+                         for source in setters] + unread
+        if not shadowed:
+            return []
+        would = ", ".join(f"`{source.key}` at {source.location} ({source.realm})" for source, _ in shadowed)
+        return [Explanation(path, MISSING, shadowed=shadowed,
+                            note=f"absent on {self.wiki}: {would} would set it, but "
+                                 f"{'it does not take' if len(shadowed) == 1 else 'none of them takes'} effect there")]
 
     def explain_leaf(self, key: str, settings: dict, defaults: Value, path: tuple, value: Value) -> Explanation:
         explanation = Explanation(path, value)

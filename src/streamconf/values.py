@@ -24,6 +24,11 @@ def get_path(value: Value, path: tuple) -> Value:
     return value
 
 
+def present_part(value: Value, path: tuple) -> tuple:
+    """The longest beginning of `path` that `value` has."""
+    return next(path[:end] for end in range(len(path), -1, -1) if get_path(value, path[:end]) is not MISSING)
+
+
 def without_path(value: Value, path: tuple) -> Value:
     """A copy of `value` with the leaf at `path` removed."""
     value = copy.deepcopy(value)

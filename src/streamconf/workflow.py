@@ -240,6 +240,11 @@ class ExplainReport:
     explanations: list[Explanation]
     blamed: bool  # each source carries the revision that last changed its line
 
+    @property
+    def absent(self) -> bool:
+        """The stream has no value at the path asked for: the one explanation says why."""
+        return any(explanation.absent for explanation in self.explanations)
+
 
 def explain_stream(root: Path, realm: str | None, wiki: str, stream: str, prefix: tuple,
                    blame: bool, at: datetime | None = None) -> ExplainReport | InstrumentReport:

@@ -95,7 +95,8 @@ def explanation(report: ExplainReport | InstrumentReport | EmbeddingReport) -> s
                     "not_read": [{**_source(source), "why": why} for source, why in embedding.not_read]}
     elif isinstance(report, ExplainReport):
         document = {"realm": report.realm, "wiki": report.wiki, "stream": report.stream, "key": report.key, "values": [
-            {"path": list(item.path), "value": to_json_value(item.value), "note": item.note or None,
+            {"path": list(item.path), "absent": item.absent, "value": None if item.absent else to_json_value(item.value),
+             "note": item.note or None,
              "set_by": [_source(source) for source in item.setters],
              "shadowed": [{**_source(source), "why": why} for source, why in item.shadowed]}
             for item in report.explanations]}

@@ -181,7 +181,8 @@ def explain_rows(report: ExplainReport) -> list[Row]:
     rows = [("realm", f"{report.wiki} › {report.stream} ({report.realm})"
              + (f", configured by the pattern {report.key}" if report.key != report.stream else ""))]
     for explanation in report.explanations:
-        rows.append(("stream", f"  {'.'.join(map(str, explanation.path))} = {show(explanation.value)}"))
+        path = ".".join(map(str, explanation.path))
+        rows.append(("stream", f"  {path}: absent" if explanation.absent else f"  {path} = {show(explanation.value)}"))
         if explanation.note:
             rows.append(("", f"    {explanation.note}"))
         for source in explanation.setters:
