@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 from pathlib import Path
 
-from conftest import EXECUTABLE, copy_project_config, run_installed, write_tree
+import pytest
+
+from conftest import EXECUTABLE, copy_project_config, run_installed, tree_digest, write_tree
 from streamconf.editors import MODELINE
 
 NEW_STREAM = ("new", "stream", "mediawiki.web_ui_scroll", "--schema-title", "analytics/mediawiki/client/metrics_event",
@@ -130,3 +133,80 @@ def test_owner_needs_owners_yaml(tmp_path: Path, run):
     result = run("new", "stream", "a.b", "--root", root, "--schema-title", "a", "--service", "eventgate-main", "--owner", "web")
     assert result.exit_code == 1 and "this repository has none" in result.output
     assert run("new", "stream", "a.b", "--root", root, "--schema-title", "a", "--service", "eventgate-main").exit_code == 0
+
+
+# The scaffolding decisions, called as plain functions (the command line only parses and reports).
+
+
+def answering(answers: dict[str, str]):
+    """An `ask` that answers what is not given as a person at the terminal would, from `answers`
+    by option; it records each question with its choices."""
+    asked = []
+
+    def ask(value, option, question, choices=()):
+        asked.append((option, tuple(choices)))
+        return value or answers[option]
+    ask.asked = asked
+    return ask
+
+
+def test_new_stream_writes_the_stream_and_its_owner(tmp_path: Path):
+    from streamconf.scaffold import Scaffolded, new_stream
+
+    root = copy_project_config(tmp_path / "repo")
+    ask = answering({"--schema-title": "analytics/asked", "--service": "eventgate-main"})
+    written = new_stream(root, "growth.asked", None, None, "growth", ask)
+    assert written == Scaffolded("growth.asked", "streams/growth/asked.yaml", "metadata/growth.yaml")
+    assert [option for option, _ in ask.asked] == ["--owner", "--schema-title", "--service"]
+    assert "growth" in dict(ask.asked)["--owner"] and "eventgate-main" in dict(ask.asked)["--service"]
+    text = (root / "streams/growth/asked.yaml").read_text()
+    assert "schema_title: analytics/asked\n" in text and "destination_event_service: eventgate-main\n" in text
+    assert (root / "metadata/growth.yaml").read_text().endswith("growth.asked:\n  owner: growth\n"
+                                                                 "  # description: what it collects, and why\n")
+
+
+def test_new_stream_without_owners_yaml_asks_for_no_owner(tmp_path: Path):
+    from streamconf.scaffold import ScaffoldError, new_stream
+
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": "wikis:\n  enwiki: [en, wiki]\n"})
+    ask = answering({})
+    with pytest.raises(ScaffoldError, match="this repository has none"):
+        new_stream(root, "a.b", "s/t", "eventgate-main", "web", ask)
+    written = new_stream(root, "a.b", "s/t", "eventgate-main", None, ask)
+    assert (written.file, written.owner_file) == ("streams/a/b.yaml", None)
+    assert [option for option, _ in ask.asked] == ["--schema-title", "--service"]
+    assert not (root / "metadata").exists()
+
+
+def test_new_stream_refuses_before_asking_or_writing(tmp_path: Path):
+    from streamconf.scaffold import ScaffoldError, new_stream
+
+    root = copy_project_config(tmp_path / "repo")
+    before = tree_digest(root)
+    for name, owner, says in [("mediawiki.web_ui_actions", "web", "is already declared in streams/"),
+                              ("Media.Bad", "web", "does not follow the naming convention"),
+                              ("web.fresh", "newteam", "'newteam' is not a team of owners.yaml")]:
+        ask = answering({})
+        with pytest.raises(ScaffoldError, match=re.escape(says)):
+            new_stream(root, name, "s/t", "eventgate-main", owner, ask)
+        assert [option for option, _ in ask.asked if option != "--owner"] == [], "refused before asking for more"
+    assert tree_digest(root) == before
+
+
+def test_new_instrument_takes_its_stream_schema_and_a_window(tmp_path: Path):
+    from datetime import datetime, timezone
+
+    from streamconf.scaffold import Scaffolded, ScaffoldError, new_instrument
+
+    root = copy_project_config(tmp_path / "repo")
+    now = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+    ask = answering({"--stream": "mediawiki.web_ui_actions"})
+    written = new_instrument(root, "web-asked", "web", None, None, None, None, now, ask)
+    assert written == Scaffolded("web-asked", "instruments/web/web-asked.yaml")
+    assert [option for option, _ in ask.asked] == ["--owner", "--stream", "--schema-title"]
+    assert "mediawiki.web_ui_actions" in dict(ask.asked)["--stream"]
+    text = (root / "instruments/web/web-asked.yaml").read_text()
+    assert "  schema_title: analytics/mediawiki/client/metrics_event\n" in text
+    assert "  start: 2026-12-02T00:00:00Z" in text and "  end: 2026-12-31T23:59:59Z" in text
+    with pytest.raises(ScaffoldError, match="instrument 'web-asked' is already declared in instruments/"):
+        new_instrument(root, "web-asked", "web", "mediawiki.web_ui_actions", None, None, None, now, ask)

@@ -566,25 +566,12 @@ def new_stream_command(name: str, root: Path, schema_title: str | None, service:
           --service eventgate-analytics-external --owner web
     """
     from . import scaffold
+    from .reporters import text
 
     with _scaffolding():
-        settings, teams = scaffold.repository_settings(root), scaffold.teams(root)
-        if name in scaffold.declared(root, "streams"):
-            raise scaffold.ScaffoldError(f"stream {name!r} is already declared in streams/")
-        scaffold.check_stream_name(name, settings.stream_name_pattern)
-        if teams is None and owner:
-            raise scaffold.ScaffoldError("--owner names a team of owners.yaml, and this repository has none")
-        owner = ask(owner, "--owner", "Owner", teams) if teams is not None else None
-        if owner and owner not in teams:
-            raise scaffold.ScaffoldError(f"{owner!r} is not a team of owners.yaml ({', '.join(teams)})")
-        if owner:
-            scaffold.check_unowned(root, name, owner)
-        text = scaffold.stream_text(name, ask(schema_title, "--schema-title", "Schema title"),
-                                    ask(service, "--service", "Destination event service", settings.services))
-        _write_new(root, scaffold.stream_path(name), text)
-        if owner:
-            status(f"added {name} to {scaffold.add_owner(root, name, owner)}; "
-                   "CODEOWNERS changes with it: run `streamconf owners`")
+        written = scaffold.new_stream(root, name, schema_title, service, owner, ask)
+    for line in text.scaffolded(written):
+        status(line)
 
 
 @new_group.command("instrument")
@@ -607,19 +594,12 @@ def new_instrument_command(name: str, root: Path, owner: str | None, stream: str
     from datetime import datetime, timezone
 
     from . import scaffold
+    from .reporters import text
 
     with _scaffolding():
-        owner = ask(owner, "--owner", "Owner (a team)")
-        scaffold.instrument_path(name, owner)
-        if name in scaffold.declared(root, "instruments"):
-            raise scaffold.ScaffoldError(f"instrument {name!r} is already declared in instruments/")
-        declared = scaffold.declared(root, "streams")
-        stream = ask(stream, "--stream", "Stream", tuple(name for name in declared if not name.startswith("/")))
-        if not schema_title and type(declared.get(stream, {}).get("schema_title")) is str:
-            schema_title = declared[stream]["schema_title"]
-        new = scaffold.NewInstrument(name, owner, stream, ask(schema_title, "--schema-title", "Schema title"),
-                                     *scaffold.window(start, end, datetime.now(timezone.utc)))
-        _write_new(root, scaffold.instrument_path(name, owner), scaffold.instrument_text(new))
+        written = scaffold.new_instrument(root, name, owner, stream, schema_title, start, end, datetime.now(timezone.utc), ask)
+    for line in text.scaffolded(written):
+        status(line)
 
 
 @contextmanager
@@ -630,13 +610,6 @@ def _scaffolding() -> Iterator[None]:
         yield
     except ScaffoldError as error:
         raise click.ClickException(str(error)) from None
-
-
-def _write_new(root: Path, relative: str, text: str) -> None:
-    from . import scaffold
-
-    scaffold.write_new(root, relative, text)
-    status(f"wrote {relative}")
 
 
 @cli.command("serve")

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from . import patterns
 from .editors import with_modeline
@@ -179,3 +180,55 @@ def write_new(root: Path, relative: str, text: str) -> None:
     if not create(root, relative, text):
         raise ScaffoldError(f"{relative} already exists: `streamconf new` never overwrites a file; "
                             "add the new entry to it by hand, or choose another name")
+
+
+Ask = Callable[..., str]
+"""ask(value, option, question, choices=()): the value given for an option, else what the person
+at the terminal answers (the command line's part); it refuses when nobody is there to ask."""
+
+
+@dataclass(frozen=True)
+class Scaffolded:
+    """What `streamconf new` wrote: the new file, and the metadata file that got its owner."""
+
+    name: str
+    file: str
+    owner_file: str | None = None
+
+
+def new_stream(root: Path, name: str, schema_title: str | None, service: str | None, owner: str | None,
+               ask: Ask) -> Scaffolded:
+    """Declare stream `name` in its file of streams/, and its owner in metadata/<owner>.yaml when
+    the repository has owners.yaml (where the owner must be one of its teams)."""
+    settings, known_teams = repository_settings(root), teams(root)
+    if name in declared(root, "streams"):
+        raise ScaffoldError(f"stream {name!r} is already declared in streams/")
+    check_stream_name(name, settings.stream_name_pattern)
+    if known_teams is None and owner:
+        raise ScaffoldError("--owner names a team of owners.yaml, and this repository has none")
+    owner = ask(owner, "--owner", "Owner", known_teams) if known_teams is not None else None
+    if owner and owner not in known_teams:
+        raise ScaffoldError(f"{owner!r} is not a team of owners.yaml ({', '.join(known_teams)})")
+    if owner:
+        check_unowned(root, name, owner)
+    text = stream_text(name, ask(schema_title, "--schema-title", "Schema title"),
+                       ask(service, "--service", "Destination event service", settings.services))
+    write_new(root, stream_path(name), text)
+    return Scaffolded(name, stream_path(name), add_owner(root, name, owner) if owner else None)
+
+
+def new_instrument(root: Path, name: str, owner: str | None, stream: str | None, schema_title: str | None,
+                   start: datetime | None, end: datetime | None, now: datetime, ask: Ask) -> Scaffolded:
+    """Declare instrument `name` in instruments/<owner>/, its schema_title by default its
+    stream's, its window by default `window`'s."""
+    owner = ask(owner, "--owner", "Owner (a team)")
+    instrument_path(name, owner)
+    if name in declared(root, "instruments"):
+        raise ScaffoldError(f"instrument {name!r} is already declared in instruments/")
+    streams = declared(root, "streams")
+    stream = ask(stream, "--stream", "Stream", tuple(name for name in streams if not name.startswith("/")))
+    if not schema_title and type(streams.get(stream, {}).get("schema_title")) is str:
+        schema_title = streams[stream]["schema_title"]
+    new = NewInstrument(name, owner, stream, ask(schema_title, "--schema-title", "Schema title"), *window(start, end, now))
+    write_new(root, instrument_path(name, owner), instrument_text(new))
+    return Scaffolded(name, instrument_path(name, owner))

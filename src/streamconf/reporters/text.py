@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ..instruments.schedule import Scheduled
     from ..publish import Plan
+    from ..scaffold import Scaffolded
     from ..instruments.explain import Setter
     from ..workflow import CompileResult, EmbeddingReport, ExplainReport, Imported, InstrumentReport, LogEntry
 
@@ -228,3 +229,11 @@ def published(plan: Plan, dry_run: bool, rolled_back: bool = False) -> str:
     if plan.removed_releases:
         text += f"; removed {len(plan.removed_releases)} old release(s)"
     return text
+
+
+def scaffolded(written: Scaffolded) -> list[str]:
+    """What `streamconf new` says it wrote."""
+    lines = [f"wrote {written.file}"]
+    if written.owner_file:
+        lines.append(f"added {written.name} to {written.owner_file}; CODEOWNERS changes with it: run `streamconf owners`")
+    return lines
