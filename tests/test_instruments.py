@@ -316,6 +316,16 @@ def test_show_instruments_prints_the_embedded_map(instrumented: Path, run):
     assert later.exit_code == 1 and "'web-scroll-depth' is not active there at that time (dewiki, 2027-03-01T00:00:00Z)" in later.output
 
 
+def test_show_repository_picks_the_document_as_a_plain_function(instrumented: Path):
+    from streamconf.workflow import show_repository
+
+    at = instant(AT)
+    assert show_repository(instrumented, None, "dewiki", "web-scroll-depth", False, True, at)["sample"] == \
+        {"rate": 1.0, "unit": "pageview"}
+    body = show_repository(instrumented, None, "dewiki", None, False, False, at)
+    assert set(body) == {"streams"} and "a.b" in body["streams"]
+    assert show_repository(instrumented, "production", "dewiki", "a.b", False, False, None) == body["streams"]["a.b"]
+
 def json_of(text: str):
     import json
 

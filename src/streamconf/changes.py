@@ -126,6 +126,10 @@ class ChangeSet:
     def breaking(self) -> list[Entry]:
         return [entry for entry in self.entries() if entry.change.breaking]
 
+    def fails_on(self, what: str) -> bool:
+        """Whether `diff --fail-on what` fails: on `any` change, on a `breaking` one, or `never`."""
+        return what == "any" and bool(self.changes) or what == "breaking" and bool(self.breaking)
+
 
 def canonical(value: Value) -> str:
     """A value's JSON with objects' keys sorted: equal for values that differ only in key order."""

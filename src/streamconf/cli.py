@@ -321,17 +321,12 @@ def show_command(wiki: str, stream: str | None, root: Path, realm: str | None, e
       streamconf show enwiki mediawiki.job.refresh --realm beta
       streamconf show enwiki --instruments --at 2026-12-24T00:00:00Z
     """
-    from .instruments.timestamps import now
     from .reporters import json
-    from .workflow import load_config, show_config, show_instruments
+    from .workflow import show_repository
 
     if eventlogging and instruments:
         raise click.UsageError("give --eventlogging or --instruments, not both")
-    config, _ = load_config(root)
-    realm = realm or config.root_realm
-    document = show_instruments(config, realm, wiki, stream, at or now()) if instruments else \
-        show_config(config, realm, wiki, stream, eventlogging)
-    click.echo(json.value(document))
+    click.echo(json.value(show_repository(root, realm, wiki, stream, eventlogging, instruments, at)))
 
 
 @cli.command("schedule")
@@ -385,7 +380,7 @@ def diff_command(base: str | None, head: str | None, root: Path, fmt: str, fail_
         click.echo(markdown.diff(changes, f"Stream config changes: {before} → {after}"))
     else:
         print_rows(text.diff_rows(changes))
-    if fail_on == "any" and changes.changes or fail_on == "breaking" and changes.breaking:
+    if changes.fails_on(fail_on):
         sys.exit(EXIT_FOUND)
 
 

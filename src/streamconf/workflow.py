@@ -143,6 +143,17 @@ def diff_repository(root: Path, base: str | None, head: str | None) -> tuple[Cha
         return diff_configs(old, new), before.label, after.label
 
 
+def show_repository(root: Path, realm: str | None, wiki: str, stream: str | None, eventlogging: bool, instruments: bool,
+                    at: datetime | None) -> Value:
+    """show's document for the working tree: with `instruments`, the instrument configs of `wiki`
+    at `at` (default now), else its config (see show_config); `realm` defaults to the root realm."""
+    config, _ = load_config(root)
+    realm = realm or config.root_realm
+    if instruments:
+        return show_instruments(config, realm, wiki, stream, at or timestamps.now())
+    return show_config(config, realm, wiki, stream, eventlogging)
+
+
 def show_config(config: Config, realm: str, wiki: str, stream: str | None, eventlogging: bool) -> Value:
     """What `wiki` is served: the API body or EventLogging's map, or one stream's config in it."""
     select(config, [realm], [wiki])
