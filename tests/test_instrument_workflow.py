@@ -133,7 +133,7 @@ def test_import_of_a_configurator_document_round_trips(tmp_path: Path, run):
     shutil.rmtree(fresh / "overrides/beta/instruments")
     result = run_installed("import", service, "--root", fresh)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"wrote 1 files under {fresh}\n"
+    assert result.stdout == f"wrote 1 file under {fresh}\n"
     assert run("compile", "--root", fresh, "--at", AT).exit_code == 0
     assert (fresh / "build/production/instruments.json").read_bytes() == service.read_bytes()
     assert run("validate", "--root", fresh, "--at", AT).exit_code == 0

@@ -84,7 +84,7 @@ def compiled(result: CompileResult) -> str:
 
 
 def imported(result: Imported, root: object) -> str:
-    line = f"wrote {len(result.files)} files under {root}"
+    line = f"wrote {plural(len(result.files), 'file')} under {root}"
     if result.lowered:
         line += (f"; {plural(len(result.findings), 'finding')} of {', '.join(result.lowered)} that MediaWiki accepts: "
                  "lowered to warnings in streamconf.yaml, so compile gives MediaWiki's answer")
