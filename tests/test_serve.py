@@ -5,7 +5,9 @@ every golden case."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from conftest import GOLDEN, MINIMAL, PROJECT, copy_project_config, php_equal, read_json, run_installed, write_tree
 from serving import running_server
 from streamconf.serve import query, release
+from streamconf.serve.run import default_workers
 
 API = "/w/api.php?action=streamconfigs&format=json"
 
@@ -227,6 +230,47 @@ def test_hostile_requests_get_a_clean_error(server, target, status, answer):
     assert server.get("/healthz").status_code == 200
 
 
+CATASTROPHIC = {**MINIMAL, "streams/slow.yaml": """
+    /^(a|a)*$/:
+      schema_title: analytics/link_hover
+      destination_event_service: eventgate-main
+    """}
+
+
+@pytest.fixture(scope="module")
+def catastrophic_build(tmp_path_factory) -> Path:
+    """A build with a pattern that backtracks catastrophically (validate warns SL008)."""
+    where = tmp_path_factory.mktemp("catastrophic")
+    root = write_tree(where / "repo", CATASTROPHIC)
+    done = run_installed("compile", "--root", root, "--out", where / "build")
+    assert done.returncode == 0, done.stderr
+    return where / "build"
+
+
+HOSTILE_NAMES = "|".join("a" * 28 + f"x{i}" for i in range(50))  # each one runs into PCRE2's match limit
+
+
+def test_names_that_make_a_pattern_backtrack_get_a_clean_error_within_the_request_s_budget(catastrophic_build):
+    with running_server(catastrophic_build) as (base, process):
+        assert f"with {default_workers()} worker(s)" in process.stderr.readline().decode()
+        answer = httpx.get(f"{base}/production/enwiki/w/api.php",
+                           params={"action": "streamconfigs", "streams": HOSTILE_NAMES}, timeout=30)
+        error = answer.json()["error"]
+        assert error["code"] == "matchbudget" and error["budget"] == query.MATCH_BUDGET_SECONDS
+        assert answer.status_code == 200 and answer.headers["mediawiki-api-error"] == "matchbudget"
+        assert answer.headers["cache-control"] == "private, must-revalidate, max-age=0"
+        stream = httpx.get(f"{base}/production/enwiki/w/api.php",
+                           params={"action": "streamconfigs", "constraints": "stream=aaaa"}).json()
+        assert list(stream["streams"]) == ["/^(a|a)*$/"]  # a name the pattern decides quickly is answered
+
+
+def test_workers_default_to_one_per_cpu_the_server_may_use_at_most_four(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    assert default_workers() == 4
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert default_workers() == 2
+
+
 def test_only_get_and_head_are_answered(server):
     assert server.post(f"/production/enwiki{API}").status_code == 405
     head = server.head(f"/production/enwiki{API}")
@@ -243,6 +287,46 @@ def test_etag_and_not_modified(server):
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert server.get(f"/production/enwiki{API}&streams=mediawiki.job.x").headers["etag"] != etag
     assert server.get(f"/production/enwiki{API}", headers={"If-None-Match": etag}).status_code == 200
+
+
+def spellings(draw, names: list[str], constraints: list[str]) -> bytes:
+    """One spelling of `streams=NAMES&constraints=CONSTRAINTS`: parameters in any order, any
+    character percent-encoded, names repeated, parameters that change nothing added, and a
+    parameter given twice (the last one counts)."""
+    def spell(text: str) -> str:
+        return "".join(quote(char, safe="") if draw(st.booleans()) or char in "&=+%#" else char for char in text)
+
+    repeated = names + draw(st.lists(st.sampled_from(names), max_size=2)) if names else names
+    parts = [f"action={spell('streamconfigs')}", f"streams={spell('|'.join(repeated))}"]
+    if constraints:
+        parts.append(f"constraints={spell('|'.join(constraints))}")
+    parts += draw(st.lists(st.sampled_from(["format=json", "formatversion=2", "all_settings=1", "utf8=1"]),
+                           max_size=3, unique=True))
+    parts = draw(st.permutations(parts))
+    if draw(st.booleans()):
+        parts = ["streams=overridden", *parts]
+    return "&".join(parts).encode()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), st.lists(st.sampled_from(["mediawiki.web_ui_actions", "mediawiki.job.x", "nope", "a b", "é"]),
+                           min_size=1, max_size=3, unique=True),
+       st.lists(constraint_elements, max_size=2, unique=True))
+def test_every_spelling_of_a_query_gets_the_same_bytes_from_one_cache_entry(published, data, names, constraints):
+    from streamconf.serve.app import Service
+
+    service = Service(published[1])
+
+    def ask(raw: bytes):
+        scope = {"method": "GET", "path": "/production/enwiki/w/api.php", "query_string": raw, "headers": []}
+        return service.route(service.release, scope)[1]
+
+    first = ask(spellings(data.draw, names, constraints))
+    second = ask(spellings(data.draw, names, constraints))
+    assert first.status == second.status == 200 and first.body == second.body
+    assert first.headers == second.headers  # the ETag too
+    failed = (b"mediawiki-api-error", b"internal_api_error_TypeError") in first.headers  # two `stream` values
+    assert len(service.answers.by_question) == (0 if failed else 1)  # errors are not kept
 
 
 # -- health and metrics ----------------------------------------------------------------------------
@@ -347,6 +431,34 @@ def wait_for_release(base: str, name: str) -> None:
     while in_a_row < 8:
         in_a_row = in_a_row + 1 if httpx.get(f"{base}/healthz").headers["x-streamconf-release"] == name else 0
         assert time.monotonic() < deadline, f"the server did not switch to {name}"
+
+
+# -- stopping -------------------------------------------------------------------------------------
+
+def test_sigterm_finishes_the_request_in_flight_then_exits(tmp_path: Path):
+    """A 9 MB answer to a client that reads nothing yet is still being sent when SIGTERM arrives:
+    the server waits for it, the client gets all of it, then the server exits cleanly."""
+    padding = "x" * 9_000_000
+    root = write_tree(tmp_path / "repo", {**MINIMAL, "streams/large.yaml": "large.stream:\n  schema_title: analytics/link_hover\n"
+                                                               f"  padding: {padding}\n"})
+    assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+    bundle = (tmp_path / "build/production/enwiki/streamconfigs.json").read_bytes()
+    with running_server(tmp_path / "build", "--workers", "1") as (base, process):
+        host, port = base.removeprefix("http://").split(":")
+        with socket.socket() as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the answer cannot all be sent
+            connection.connect((host, int(port)))
+            connection.sendall(b"GET /production/enwiki" + API.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            received = connection.recv(4096)
+            assert received.startswith(b"HTTP/1.1 200 ")
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            assert process.poll() is None, "the server stopped with an answer in flight"
+            while chunk := connection.recv(1 << 20):
+                received += chunk
+        head, body = received.split(b"\r\n\r\n", 1)
+        assert body == bundle and f"content-length: {len(bundle)}".encode() in head.lower()
+        assert process.wait(timeout=30) == 0
 
 
 # -- the instrument configurator's route -----------------------------------------------------------

@@ -611,13 +611,13 @@ def _scaffolding() -> Iterator[None]:
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--host", "bind", default="127.0.0.1", show_default=True, help="The address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="The port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (one per core is a good start).")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes [default: one per CPU this process may use, at most 4].")
 @click.option("--host-realm", default=None,
               help="The realm whose wikis answer by Host header [default: the realm built on no other].")
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
               help="Seconds between checks of SOURCE for a new release.")
-def serve_command(source: Path, bind: str, port: int, workers: int, host_realm: str | None, poll: float) -> None:
+def serve_command(source: Path, bind: str, port: int, workers: int | None, host_realm: str | None, poll: float) -> None:
     """Serve SOURCE (a build directory, or a publish destination with its `current` release) as
     MediaWiki's stream configuration API: api.php?action=streamconfigs with streams= and
     constraints=, exactly as MediaWiki answers it, plus /healthz and /metrics.

@@ -20,7 +20,7 @@ import os
 import time
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -33,7 +33,7 @@ from .release import Body, Release, load, version
 LOG = logging.getLogger("streamconf.serve")
 
 MAX_QUERY_BYTES = 8190  # Apache's LimitRequestLine, which MediaWiki's front ends enforce
-CACHE_ENTRIES = 4096  # answers kept per worker: a bound, whatever the queries
+CACHE_ENTRIES = 4096  # answers (and query strings) kept per worker: a bound, whatever the queries
 POLL_SECONDS = 1.0
 PUBLIC = b"public, max-age=600, s-maxage=600"  # ApiStreamConfigs: cache mode public, max age 600
 PRIVATE = b"private, must-revalidate, max-age=0"  # ApiMain: error results are not cached
@@ -118,7 +118,7 @@ class Service:
         self.version = version(source)
         self.release = load(source, host_realm)
         gc.freeze()  # a release is never garbage: the collector need not walk its objects again
-        self.cache: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
+        self.answers = Answers()
         self.metrics = Metrics(self.release.name)
         self.watcher: asyncio.Task | None = None
 
@@ -141,7 +141,7 @@ class Service:
                             self.release.name, error)
                 continue
             self.release, self.version, failed = release, seen, None
-            self.cache = OrderedDict()
+            self.answers = Answers()
             gc.freeze()
             self.metrics.serving(release.name)
             LOG.info("serving release %s", release.name)
@@ -254,47 +254,112 @@ class Service:
         if len(raw) > MAX_QUERY_BYTES:
             raise ApiError("toolong", f"The query string is longer than {MAX_QUERY_BYTES} bytes.", status=414)
         body = release.wikis[wiki]
-        cache_key = (release.name, id(body), raw)  # a release's name is never reused; its bodies live with it
-        cached = self.cache.get(cache_key)
+        wiki_class = (release.name, id(body))  # a release's name is never reused; its bodies live with it
+        cached = self.answers.by_spelling.get((*wiki_class, raw))
         if cached is None:
-            cached = self.answer(body, parse_query(raw))
-            self.cache[cache_key] = cached
-            if len(self.cache) > CACHE_ENTRIES:
-                self.cache.popitem(last=False)
+            question = read_question(parse_query(raw))
+            cached = self.answers.by_question.get((*wiki_class, question))
+            if cached is None:
+                cached = self.answer(body, question)
+                self.answers.remember_question((*wiki_class, question), cached)
+            self.answers.remember_spelling((*wiki_class, raw), cached)
         return self.cacheable(release, scope, *cached)
 
     @staticmethod
-    def answer(body: Body, params: dict[str, str | None]) -> tuple[bytes, bytes]:
-        """(ETag, JSON) for the parameters. The ETag is the bundle's digest and the parameters
-        that decide the answer, so it changes exactly when the answer can."""
-        action = params.get("action") or "help"
-        if action != "streamconfigs":
-            raise unrecognized("action", action)
-        if params.get("format") is not None and params["format"] not in FORMATS:
-            raise unrecognized("format", params["format"])
-        if params.get("formatversion") is not None and params["formatversion"] not in FORMAT_VERSIONS:
-            raise unrecognized("formatversion", params["formatversion"])
+    def answer(body: Body, question: Question) -> tuple[bytes, bytes]:
+        """(ETag, JSON) for the question. The ETag is the bundle's digest and the question, so it
+        changes exactly when the answer can."""
         try:
-            names = None if params.get("streams") is None else query.multi_value("streams", params["streams"])
-            constraints = query.parse_constraints(params.get("constraints"))
-            selected = query.select(body.streams, names, constraints)
-        except query.TooManyValues as error:
-            raise ApiError("toomanyvalues", f"Too many values supplied for parameter \"{error.parameter}\". "
-                                            f"The limit is {query.MULTI_VALUE_LIMIT}.", limit=query.MULTI_VALUE_LIMIT,
-                           lowlimit=query.MULTI_VALUE_LIMIT, highlimit=query.MULTI_VALUE_HIGH_LIMIT,
-                           parameter=error.parameter) from None
+            selected = query.select(body.streams, question.names, question.constraints, query.MatchBudget())
         except query.PhpTypeError:
             raise ApiError("internal_api_error_TypeError", "Caught exception of type TypeError",
                            errorclass="TypeError") from None
-        if names is None and not constraints:
+        except query.MatchBudgetExceeded:
+            raise ApiError("matchbudget", "Matching the requested names against the stream patterns took longer than "
+                                          f"the {query.MATCH_BUDGET_SECONDS * 1000:.0f} ms one request may spend; "
+                                          "ask for fewer names.", budget=query.MATCH_BUDGET_SECONDS) from None
+        if question.names is None and not question.constraints:
             data = body.data
         else:
             data = b'{"streams":{' + b",".join(
                 render.json_key(name) + _fragment(stream, name)
                 for name, stream in selected) + b"}}\n"
-        decided = json.dumps([names, params.get("constraints") if constraints else None]).encode("utf-8")
+        decided = repr((question.names, question.constraints_key)).encode("utf-8")
         etag = b'"' + hashlib.sha256(body.digest.encode() + b"\0" + decided).hexdigest()[:40].encode() + b'"'
         return etag, data
+
+
+@dataclass(frozen=True)
+class Question:
+    """What decides an `action=streamconfigs` answer, as the module reads the parameters: two
+    spellings of one query (escapes, parameter order, parameters that change nothing, repeated
+    names) are one question."""
+
+    names: tuple[str, ...] | None
+    constraints: query.PhpArray | None = field(compare=False, hash=False)
+    constraints_key: tuple | None  # keeps the order and the PHP key types that decide matching
+
+
+def flattened(array: query.PhpArray) -> tuple:
+    """A hashable token sequence of a parsed constraints array: every key with its PHP type and
+    every value, in order, with the nesting marked. Made without recursion: a query string can
+    nest thousands of levels."""
+    tokens: list[tuple] = []
+    pending: list[tuple[bool, object]] = [(False, array)]  # (is a finished token, item)
+    while pending:
+        finished, item = pending.pop()
+        if finished:
+            tokens.append(item)
+        elif type(item) is dict:
+            tokens.append(("{",))
+            pending.append((True, ("}",)))
+            for key, value in reversed(item.items()):
+                pending += [(False, value), (True, ("key", key))]
+        else:
+            tokens.append(("value", item))
+    return tuple(tokens)
+
+
+def read_question(params: dict[str, str | None]) -> Question:
+    """The question the parameters ask, or the API error they get."""
+    action = params.get("action") or "help"
+    if action != "streamconfigs":
+        raise unrecognized("action", action)
+    if params.get("format") is not None and params["format"] not in FORMATS:
+        raise unrecognized("format", params["format"])
+    if params.get("formatversion") is not None and params["formatversion"] not in FORMAT_VERSIONS:
+        raise unrecognized("formatversion", params["formatversion"])
+    try:
+        names = None if params.get("streams") is None else tuple(query.multi_value("streams", params["streams"]))
+        constraints = query.parse_constraints(params.get("constraints"))
+    except query.TooManyValues as error:
+        raise ApiError("toomanyvalues", f"Too many values supplied for parameter \"{error.parameter}\". "
+                                        f"The limit is {query.MULTI_VALUE_LIMIT}.", limit=query.MULTI_VALUE_LIMIT,
+                       lowlimit=query.MULTI_VALUE_LIMIT, highlimit=query.MULTI_VALUE_HIGH_LIMIT,
+                       parameter=error.parameter) from None
+    return Question(names, constraints, None if constraints is None else flattened(constraints))
+
+
+class Answers:
+    """The answers of one release, bounded whatever the queries: by (release, wiki class, question),
+    and by the query string as sent, so that a repeated query costs one dictionary lookup and
+    every spelling of a question shares its one answer."""
+
+    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
+        self.entries = entries
+        self.by_question: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
+        self.by_spelling: OrderedDict[tuple, tuple[bytes, bytes]] = OrderedDict()
+
+    def remember_question(self, key: tuple, answer: tuple[bytes, bytes]) -> None:
+        self._remember(self.by_question, key, answer)
+
+    def remember_spelling(self, key: tuple, answer: tuple[bytes, bytes]) -> None:
+        self._remember(self.by_spelling, key, answer)
+
+    def _remember(self, cache: OrderedDict, key: tuple, answer: tuple[bytes, bytes]) -> None:
+        cache[key] = answer
+        if len(cache) > self.entries:
+            cache.popitem(last=False)
 
 
 def _fragment(stream: query.Stream, name: str) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable
@@ -32,10 +33,30 @@ MULTI_VALUE_LIMIT = 50  # ParamValidator's ISMULTI_LIMIT1: what an anonymous cli
 MULTI_VALUE_HIGH_LIMIT = 500  # ISMULTI_LIMIT2: with apihighlimits, which no anonymous client has
 MAX_MATCH_DEPTH = 10  # StreamConfig::isPartialMatch's $maxDepth
 PHP_PRECISION = 14  # php.ini `precision`, used by (string) of a float
+MATCH_BUDGET_SECONDS = 0.1  # pattern matching one request may do; a sane one needs microseconds
 
 
 class PhpTypeError(Exception):
     """Where PHP throws a TypeError: preg_match() given an array as its subject."""
+
+
+class MatchBudgetExceeded(Exception):
+    """A request spent its budget matching names against the stream patterns."""
+
+
+class MatchBudget:
+    """How long one request may spend matching names against patterns. A pattern that backtracks
+    catastrophically costs up to PCRE2's match limit (tens of milliseconds) for each name, and
+    PCRE2 holds the interpreter while it matches, so without a bound one request of 50 such names
+    would stop its worker for seconds. Only pattern matches are charged."""
+
+    def __init__(self, seconds: float = MATCH_BUDGET_SECONDS) -> None:
+        self.seconds = seconds
+        self.deadline = time.perf_counter() + seconds
+
+    def charge(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise MatchBudgetExceeded(self.seconds)
 
 
 class TooManyValues(Exception):
@@ -254,8 +275,9 @@ def list_is_contained(expected: Any, actual: Any) -> bool:
     return all(php_string(value) in present for value in _values(expected))
 
 
-def stream_matches(key: str, name: Any) -> bool:
-    """StreamConfig::matches: a pattern key by preg_match, any other key by ===."""
+def stream_matches(key: str, name: Any, budget: MatchBudget | None = None) -> bool:
+    """StreamConfig::matches: a pattern key by preg_match, any other key by ===. A pattern match
+    is charged to the budget, if any."""
     if not patterns.is_pattern(key):
         return key == name
     if type(name) is not str:
@@ -264,6 +286,9 @@ def stream_matches(key: str, name: Any) -> bool:
         return patterns.matches(key, name)
     except (patterns.MatchLimitExceeded, UnicodeEncodeError):
         return False  # preg_match returned false (no match, or a subject that is not UTF-8 under /u)
+    finally:
+        if budget is not None:
+            budget.charge()
 
 
 @dataclass(frozen=True)
@@ -301,39 +326,40 @@ def topics_for(name: str, prefixes: Any) -> list[str]:
         return render.topics(name, prefixes, as_pattern=False)
 
 
-def matches_settings(stream: Stream, constraints: PhpArray) -> bool:
+def matches_settings(stream: Stream, constraints: PhpArray, budget: MatchBudget | None = None) -> bool:
     """StreamConfig::matchesSettings: `stream` matched by name or pattern, then the rest against
     the settings before computed topics."""
     present, wanted = isset(constraints, "stream")
     if present:
-        if not stream_matches(stream.key, wanted):
+        if not stream_matches(stream.key, wanted, budget):
             return False
         constraints = {key: value for key, value in constraints.items() if key != "stream"}
     return is_partial_match(stream.settings, constraints)
 
 
-def find_stream(streams: dict[str, Stream], name: str) -> Stream | None:
+def find_stream(streams: dict[str, Stream], name: str, budget: MatchBudget | None = None) -> Stream | None:
     """StreamConfigs::findByStream: the exact key, else the first pattern in order that matches."""
     if name in streams:
         return streams[name]
     for stream in streams.values():
-        if patterns.is_pattern(stream.key) and stream_matches(stream.key, name):
+        if patterns.is_pattern(stream.key) and stream_matches(stream.key, name, budget):
             return stream
     return None
 
 
 def select(streams: dict[str, Stream], names: list[str] | None,
-           constraints: PhpArray | None) -> list[tuple[str, Stream]]:
-    """StreamConfigs::get: (result key, stream) in the order of the answer."""
+           constraints: PhpArray | None, budget: MatchBudget | None = None) -> list[tuple[str, Stream]]:
+    """StreamConfigs::get: (result key, stream) in the order of the answer. Raises
+    MatchBudgetExceeded when pattern matching spends the budget."""
     if names is None:
         selected = list(streams.items())
     else:
         found = {}
         for name in names:
-            stream = find_stream(streams, name)
+            stream = find_stream(streams, name, budget)
             if stream is not None:
                 found[name] = stream
         selected = list(found.items())
     if not constraints:
         return selected
-    return [(name, stream) for name, stream in selected if matches_settings(stream, constraints)]
+    return [(name, stream) for name, stream in selected if matches_settings(stream, constraints, budget)]
