@@ -102,8 +102,11 @@ def unknown_key_problem(realm: Realm, key: str) -> tuple[str, str] | None:
 WIKIMEDIA_SERVICES = ("eventgate-main", "eventgate-analytics", "eventgate-analytics-external", "eventgate-logging-external")
 SAMPLE_UNITS = ("pageview", "session", "device")
 CONTEXTUAL_ATTRIBUTES = (
-    # What the Metrics Platform clients (JS, PHP, apps) fill in: Wikimedia's list.
+    # What the Metrics Platform clients fill in: Wikimedia's list, the union of the JS client's
+    # VALID_ATTRIBUTE_NAMES and the apps' (Java/Kotlin) ContextValue.
     "agent_app_install_id", "agent_client_platform", "agent_client_platform_family", "agent_ua_string",
+    "agent_app_flavor", "agent_app_theme", "agent_app_version", "agent_app_version_name", "agent_device_family",
+    "agent_device_language", "agent_release_status",
     "page_id", "page_title", "page_namespace", "page_namespace_id", "page_namespace_name", "page_revision_id",
     "page_wikidata_qid", "page_wikidata_id", "page_content_language", "page_is_redirect",
     "page_user_groups_allowed_to_move", "page_user_groups_allowed_to_edit",
@@ -111,7 +114,8 @@ CONTEXTUAL_ATTRIBUTES = (
     "mediawiki_site_content_language", "mediawiki_site_content_language_variant",
     "performer_is_logged_in", "performer_id", "performer_name", "performer_session_id", "performer_pageview_id",
     "performer_active_browsing_session_token", "performer_groups", "performer_is_bot", "performer_is_temp",
-    "performer_language", "performer_language_variant", "performer_can_probably_edit_page", "performer_edit_count",
+    "performer_language", "performer_language_variant", "performer_language_groups", "performer_language_primary",
+    "performer_can_probably_edit_page", "performer_edit_count",
     "performer_edit_count_bucket", "performer_registration_dt",
 )
 MAX_INSTRUMENT_DAYS = 365

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_rule_case, write_tree
+from conftest import assert_rule_case, run_installed, write_tree
 from streamconf.instruments.timestamps import parse_instant
 from streamconf.lint import lint
 from streamconf.load import read_sources
@@ -99,6 +99,20 @@ CASES = {
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_rule_fires_and_does_not(rule: str, tmp_path: Path):
     assert_rule_case(lambda directory, text: findings(directory, text, rule), CASES[rule], tmp_path)
+
+
+APPS_ATTRIBUTES = ("agent_app_flavor", "agent_app_theme", "agent_app_version", "agent_app_version_name", "agent_device_family",
+                   "agent_device_language", "agent_release_status", "performer_language_groups", "performer_language_primary")
+
+
+def test_the_apps_client_s_attributes_are_known_by_default(tmp_path: Path):
+    apps = instrument("apps-clicks", contextual_attributes="[" + ", ".join(APPS_ATTRIBUTES) + "]")
+    root = write_tree(tmp_path / "repo", {"realms/production.yaml": REALM, "streams/a.yaml": STREAMS,
+                                          "instruments/apps/clicks.yaml": apps})
+    config, diagnostics = validate(read_sources(root))
+    assert config is not None and not any(d.code == "SL103" for d in lint(config, root, at=AT))
+    result = run_installed("validate", "--root", root)
+    assert result.returncode == 0 and "SL103" not in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 def test_integer_like_names_are_not_slug_like(tmp_path: Path):

@@ -152,7 +152,8 @@ def not_a_test_kitchen_stream(context: Context) -> Iterator[Finding]:
 def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
     """A contextual attribute the Metrics Platform client does not provide. The list is
     `contextual_attributes` in streamconf.yaml; by default Wikimedia's (`agent_*`, `page_*`,
-    `mediawiki_*`, `performer_*` as the clients fill them in).
+    `mediawiki_*`, `performer_*` as the web and apps clients fill them in, the apps' `agent_app_version`,
+    `agent_app_flavor`, `agent_device_family`, `agent_release_status` and the rest included).
     """
     known = context.settings.contextual_attributes
     for instrument in every_instrument(context):
