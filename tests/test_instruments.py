@@ -149,6 +149,8 @@ def test_disabled_instruments_are_left_out(repo: Path, run):
     build = compile_at(run, repo)
     assert read_json(build / "production/instruments.json") == []
     assert read_json(build / "production/enwiki/instruments.json") == []
+    shown = run("show", "enwiki", "web-scroll-depth", "--instruments", "--root", repo, "--at", AT)
+    assert shown.exit_code == 1 and "hint: web-scroll-depth is disabled (enabled: false): it is active nowhere" in shown.output
 
 
 def test_a_realm_built_on_another_replaces_fields_and_adds_instruments(instrumented: Path, run):
@@ -314,6 +316,8 @@ def test_show_instruments_prints_the_embedded_map(instrumented: Path, run):
     assert json_of(one.output)["sample"] == {"rate": 1.0, "unit": "pageview"}
     later = run("show", "dewiki", "web-scroll-depth", "--instruments", "--root", instrumented, "--at", "2027-03-01T00:00:00Z")
     assert later.exit_code == 1 and "'web-scroll-depth' is not active there at that time (dewiki, 2027-03-01T00:00:00Z)" in later.output
+    assert "hint: web-scroll-depth is active from 2026-11-01T00:00:00Z to 2027-01-31T22:59:59Z, both included" in later.output
+    assert "did you mean" not in later.output, "the name is right: the hint says when it is active"
 
 
 def test_show_repository_picks_the_document_as_a_plain_function(instrumented: Path):

@@ -20,6 +20,7 @@ from .editors import with_modeline
 from .explain import Embedding, Explanation
 from .feedback import stage
 from .instruments import schedule, timestamps
+from .instruments.declare import Instrument
 from .git.snapshot import Snapshot, require_directory, snapshot
 from .layout import CONFIG_FILE
 from .load import Sources, parse_files, read_sources
@@ -183,10 +184,22 @@ def show_instruments(config: Config, realm: str, wiki: str, name: str | None, at
         return configs
     if name not in configs:
         declared = config.instruments.get(realm, {})
-        why = "is not active there at that time" if name in declared else "is not an instrument of the realm"
-        raise fail("SC305", Location(f"realm {realm}"), f"{name!r} {why} ({wiki}, {timestamps.format_instant(at)})",
+        if name in declared:
+            raise fail("SC305", Location(f"realm {realm}"),
+                       f"{name!r} is not active there at that time ({wiki}, {timestamps.format_instant(at)})",
+                       inactive_hint(declared[name]))
+        raise fail("SC305", Location(f"realm {realm}"),
+                   f"{name!r} is not an instrument of the realm ({wiki}, {timestamps.format_instant(at)})",
                    did_you_mean(name, declared) or "streamconf schedule lists when instruments start and end")
     return configs[name]
+
+
+def inactive_hint(instrument: Instrument) -> str:
+    """When a known instrument is active: its window (both ends inclusive), or that it is disabled."""
+    if not instrument.enabled:
+        return f"{instrument.name} is disabled (enabled: false): it is active nowhere"
+    window = f"{timestamps.format_instant(instrument.start)} to {timestamps.format_instant(instrument.end)}"
+    return f"{instrument.name} is active from {window}, both included; try --at within that window"
 
 
 def schedule_repository(root: Path, realms: Sequence[str], at: datetime | None) -> tuple[Config, datetime, list]:
