@@ -98,10 +98,26 @@ def test_publish_refuses_a_destination_that_is_not_its_own(world, case):
     message = assert_refused(world, ["publish", "build", given(world, case)])
     expected = {"": "is an empty path", "HOME": "is the home directory", "foreign": "holds files streamconf did not "
                 "write: report.txt", "file": "exists and is not a directory", ".git": "inside a .git directory",
-                "streams": "holds files streamconf did not write: a.yaml", "..": "contains the build",
+                "streams": "is the config source", "..": "contains the build",
                 ".": "contains the build"}
     assert expected[case] in message
     assert "is a symbolic link" in assert_refused(world, ["publish", "build", link_to(world, case)])
+
+
+@pytest.mark.parametrize("tree", ["streams", "realms", "overrides", "instruments", "metadata"])
+def test_publish_refuses_a_new_directory_inside_the_config_sources(world, tree):
+    """As compile does (SC202), whether publish runs in the repository or elsewhere, and with --dry-run."""
+    repo = world["repo"]
+    for dest, cwd in ((f"{tree}/pub", repo), (repo / tree / "pub" / "deep", world["top"])):
+        for dry_run in ([], ["--dry-run"]):
+            before = snapshot(world["top"])
+            result = run_installed("publish", repo / "build", dest, *dry_run, cwd=cwd, env=world["env"])
+            assert result.returncode == 1, (dest, result.stdout, result.stderr)
+            assert "error SC202" in result.stderr and "publish destination lies inside the config source" in result.stderr
+            assert f"{repo / tree}; streamconf never replaces it" in result.stderr
+            assert snapshot(world["top"]) == before, f"publish to {dest} changed files"
+    compiled = run_installed("compile", "--out", f"{tree}/pub", cwd=repo, env=world["env"])
+    assert compiled.returncode == 1 and "output directory lies inside the config source" in compiled.stderr
 
 
 def test_the_root_directory_is_refused_before_anything_else(world):

@@ -151,18 +151,33 @@ def realm_name(file: str) -> str:
 
 
 def find_root(start: Path) -> Path:
+    """The config repository that `start` is in (see repository_root). When there is none, `start`
+    itself (whose checks then say what is missing). A relative `start` gives a path relative to the
+    current folder."""
+    start = Path(start)
+    found = repository_root(start)
+    if found is None:
+        return start
+    return found if start.is_absolute() else Path(os.path.relpath(found))
+
+
+def repository_root(start: Path) -> Path | None:
     """The config repository that `start` is in, found as git finds its repository: the nearest
     folder at or above `start` that holds streamconf.yaml, a top-level config file or realms/,
-    looking no higher than the git repository's root. When there is none, `start` itself (whose
-    checks then say what is missing). A relative `start` gives a path relative to the current folder."""
-    start = Path(start)
-    here = start.resolve()
+    looking no higher than the git repository's root; None when there is none."""
+    here = Path(start).resolve()
     for folder in (here, *here.parents):
         if any((folder / name).is_file() for name in TOP_LEVEL_FILES) or (folder / "realms").is_dir():
-            return folder if start.is_absolute() else Path(os.path.relpath(folder))
+            return folder
         if (folder / ".git").exists():
             break
-    return start
+    return None
+
+
+def config_sources(root: Path) -> list[tuple[Path, str]]:
+    """Every input path of the config repository at `root`, named for messages: what no output
+    may be, contain or lie inside."""
+    return [(root / name, "the config source") for name in INPUT_PATHS]
 
 
 # File guards: the same for the working tree and for git ------------------------------------------

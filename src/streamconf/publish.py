@@ -32,6 +32,7 @@ from pathlib import Path
 from .diagnostics import ConfigError, Diagnostic
 from .emit import locked, place_files, remove, sync_directory, sync_tree, write_durably, write_new
 from .instruments import schedule, timestamps
+from .layout import config_sources, repository_root
 from .manifest import MANIFEST, Manifest, load_manifest, sha256, unlisted, verify
 from .outputs import bounded, claim_output, excerpt, read_regular, refusal
 
@@ -120,8 +121,25 @@ def dest_foreign(dest: Path) -> list[str]:
 
 
 def claim_dest(dest: Path | str, build: Path | None = None) -> Path:
-    """DEST, once it is provably publish's (see claim_output); it never overlaps the build."""
-    return claim_output(dest, dest_foreign, [(build, "the build")] if build else [], "publish destination")
+    """DEST, once it is provably publish's (see claim_output); it never overlaps the build, nor
+    the config sources of a repository it may belong to: the one publish runs in, the build's, or
+    one that DEST itself lies in."""
+    protected = [(build, "the build")] if build else []
+    for root in sorted({root for start in _repository_starts(dest, build) if (root := repository_root(start))}):
+        protected += config_sources(root)
+    return claim_output(dest, dest_foreign, protected, "publish destination")
+
+
+def _repository_starts(dest: Path | str, build: Path | None) -> list[Path]:
+    """Where to look for a config repository: the current folder, the build's folder, and DEST's
+    nearest existing folder."""
+    starts = [Path.cwd()] + ([build.parent] if build else [])
+    if str(dest):
+        existing = Path(os.path.abspath(dest))
+        while not existing.is_dir() and existing != existing.parent:
+            existing = existing.parent
+        starts.append(existing)
+    return starts
 
 
 def current_release(dest: Path) -> str | None:

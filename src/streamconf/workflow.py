@@ -469,10 +469,10 @@ def export_datahub(root: Path, out: Path, site_url: str | None) -> int:
     from .catalog import build_catalog
     from .datahub_export import proposals, write
 
-    from .layout import INPUT_PATHS
+    from .layout import config_sources
     from .outputs import claim_file_output
 
-    out = claim_file_output(out, [(root / name, "the config source") for name in INPUT_PATHS])
+    out = claim_file_output(out, config_sources(root))
     config, _ = config_of(snapshot(root), root)
     records = proposals(build_catalog(config), site_url)
     temporary = out.with_name(f".{out.name}.tmp")
