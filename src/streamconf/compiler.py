@@ -18,9 +18,10 @@ from itertools import compress
 from operator import itemgetter
 from typing import Iterable, NamedTuple
 
+from . import patterns as patterns_
 from . import php_json, render
 from .codes import diagnostic
-from .diagnostics import Diagnostic, Location
+from .diagnostics import ConfigError, Diagnostic, Location, shorten
 from .instruments import schedule, timestamps
 from .domains import host_map
 from .feedback import stage
@@ -163,11 +164,32 @@ class Renderer:
         return self.subsets[cache_key][1]
 
 
+class MatchingStopped(ConfigError):
+    """The run stopped matching with a pattern (patterns.MatchBudget) where a result needs it: the
+    result cannot be exact, so it is not made (SC211)."""
+
+
+def pattern_location(config: Config, key: str) -> Location:
+    """Where the stream pattern `key` is first declared."""
+    for by_setting in config.layers.values():
+        for layer in by_setting.get("streams", {}).values():
+            if key in render.stream_entries(layer.value):
+                return layer.location((key,))
+    return Location("streams")
+
+
+def quoted_names(names: list[str]) -> str:
+    """'N names (a, b, c)', each name cut to a bounded excerpt."""
+    return f"{len(names)} names ({', '.join(repr(shorten(name)) for name in names[:3])})"
+
+
 class RealmCompiler:
     """Resolves and renders one realm, remembering every result by what it was made from."""
 
     def __init__(self, config: Config, realm: str, renderer: Renderer | None = None) -> None:
         self.realm = realm
+        self.config = config
+        self.budget = config.match_budget
         self.keys = config.settings(realm)
         self.wikis = config.realms[realm].wikis
         self.renderer = renderer or Renderer()
@@ -228,7 +250,16 @@ class RealmCompiler:
     def first_match(self, patterns: tuple[str, ...], name: str) -> str | None:
         cache_key = (patterns, name)
         if cache_key not in self.matches:
-            self.matches[cache_key] = render.find_stream(dict.fromkeys(patterns), name, self.match_limit)
+            try:
+                self.matches[cache_key] = render.find_stream(dict.fromkeys(patterns), name, self.match_limit,
+                                                             self.budget.matches)
+            except patterns_.PatternGivenUp as error:
+                raise MatchingStopped([diagnostic(
+                    "SC211", pattern_location(self.config, error.key),
+                    f"pattern {error.key} exceeded PCRE2's match limit on {quoted_names(error.names)}, and streamconf "
+                    f"stopped matching with it: it cannot tell, as PHP would, whether it matches {shorten(name)!r}",
+                    "rewrite the pattern without nested or overlapping quantifiers (see SL008), or declare the "
+                    "stream by name", (error.key,))]) from None
         return self.matches[cache_key]
 
     def eventlogging(self, wiki_class: WikiClass) -> tuple[dict, bytes]:

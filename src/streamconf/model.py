@@ -9,6 +9,7 @@ from .codes import CODES
 from .diagnostics import ERROR, Location, did_you_mean
 from .load import Document
 from .owners import Ownership
+from .patterns import MatchBudget
 from .resolve import SETTINGS, Value, overlay
 
 
@@ -158,6 +159,7 @@ class Config:
     repository: RepositorySettings = field(default_factory=RepositorySettings)
     instruments: dict = field(default_factory=dict)  # realm -> name -> instruments.declare.Instrument
     ownership: Ownership = field(default_factory=Ownership)
+    match_budget: MatchBudget = field(default_factory=MatchBudget, compare=False, repr=False)  # the run's matching
 
     @property
     def declares_instruments(self) -> bool:

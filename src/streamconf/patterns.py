@@ -3,11 +3,15 @@
 Matching uses the PCRE2 library itself, so pattern syntax is MediaWiki's. A match that exceeds
 PCRE2's match limit fails quickly instead of hanging; PHP's preg_match returns false in that case,
 so the pattern counts as not matching, and callers are told so they can warn.
+
+That bounds one match, not a run: a few hundred names that each exceed the limit still cost
+seconds. A run (validate, compile, diff, show, import: one loaded config) matches through a
+MatchBudget, which stops matching with a pattern once it has exceeded the limit STRIKES times.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pcre2
@@ -34,6 +38,20 @@ class PatternError(ValueError):
 
 class MatchLimitExceeded(RuntimeError):
     """PCRE2 gave up on a match (catastrophic backtracking); PHP treats this as no match."""
+
+
+class PatternGivenUp(RuntimeError):
+    """A run stopped matching with a pattern (see MatchBudget): whether it matches is not known."""
+
+    def __init__(self, key: str, names: list[str]) -> None:
+        super().__init__(f"{key}: exceeded PCRE2's match limit on {len(names)} names")
+        self.key = key
+        self.names = names
+
+
+STRIKES = 3
+"""Matches of one pattern that may exceed PCRE2's match limit in one run before the run stops
+matching with it."""
 
 
 def is_pattern(key: str) -> bool:
@@ -145,3 +163,30 @@ def matches(key: str, name: str) -> bool:
     except pcre2.LibraryError as error:
         raise MatchLimitExceeded(f"{key} on {name!r}: {error}") from None
     return found is not None
+
+
+@dataclass
+class MatchBudget:
+    """The pattern matching of one run. `matches` is preg_match, as the module's `matches` (a match
+    that exceeds the limit raises MatchLimitExceeded); once a pattern has exceeded the limit
+    `strikes` times, every later match with it raises PatternGivenUp without being tried, so a run
+    spends at most `strikes` limit-bound matches on each pattern, however many names there are."""
+
+    strikes: int = STRIKES
+    attempts: int = 0  # matches tried: what a test of the bound counts
+    exceeded: dict[str, list[str]] = field(default_factory=dict)  # pattern -> names past the limit
+
+    def matches(self, key: str, name: str) -> bool:
+        names = self.exceeded.get(key, [])
+        if len(names) >= self.strikes:
+            raise PatternGivenUp(key, names)
+        self.attempts += 1
+        try:
+            return matches(key, name)
+        except MatchLimitExceeded:
+            self.exceeded.setdefault(key, []).append(name)
+            raise
+
+    def given_up(self) -> dict[str, list[str]]:
+        """Each pattern the run stopped matching with, and the names on which it exceeded the limit."""
+        return {key: names for key, names in self.exceeded.items() if len(names) >= self.strikes}

@@ -79,15 +79,17 @@ def streamconfigs(entries: dict[str, dict], defaults: Value) -> dict:
     return {"streams": {name: stream_config(name, settings, defaults) for name, settings in entries.items()}}
 
 
-def find_stream(entries: dict[str, dict], name: str, on_match_limit: OnMatchLimit) -> str | None:
+def find_stream(entries: dict[str, dict], name: str, on_match_limit: OnMatchLimit,
+                match: Callable[[str, str], bool] = patterns.matches) -> str | None:
     """The key whose config a concrete stream name gets: the exact key, else the first matching
-    pattern in order."""
+    pattern in order. `match` is preg_match (a run's MatchBudget.matches, which may raise
+    PatternGivenUp)."""
     if name in entries:
         return name
     for key in entries:
         if patterns.is_pattern(key):
             try:
-                if patterns.matches(key, name):
+                if match(key, name):
                     return key
             except patterns.MatchLimitExceeded:
                 on_match_limit(key, name)

@@ -29,7 +29,7 @@ def unresolved_eventlogging_name(context: Context) -> Iterator[Finding]:
             walks.setdefault((wiki_class.walk("streams"), wiki_class.walk("eventlogging_streams")), []).extend(wiki_class.wikis)
         for (streams_walk, names_walk), wikis in walks.items():
             entries, pattern_keys = compiler.stream_entries(compiler.resolved_walk("streams", streams_walk))
-            for name in set(names_of(compiler.resolved_walk("eventlogging_streams", names_walk))).difference(entries):
+            for name in sorted(set(names_of(compiler.resolved_walk("eventlogging_streams", names_walk))).difference(entries)):
                 if compiler.first_match(pattern_keys, name) is None:
                     missing.setdefault(name, set()).update(wikis)
         for name, wikis in sorted(missing.items()):

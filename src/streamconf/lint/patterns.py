@@ -95,7 +95,7 @@ def pattern_overlap(context: Context) -> Iterator[Finding]:
         matching = {}
         for pattern in ordered:
             prefix = patterns.required_prefix(pattern)
-            matching[pattern] = [n for n in names if n.startswith(prefix) and _matches(pattern, n)]
+            matching[pattern] = [n for n in names if n.startswith(prefix) and _matches(context.config.match_budget, pattern, n)]
         for index, pattern in enumerate(ordered):
             layer = owners.get(pattern)
             if layer is None:  # declared by the base realm, and reported there
@@ -112,8 +112,9 @@ def pattern_overlap(context: Context) -> Iterator[Finding]:
                                   f"the first in order ({earlier}) wins", "make the patterns disjoint", (layer.key, pattern))
 
 
-def _matches(pattern: str, name: str) -> bool:
+def _matches(budget: patterns.MatchBudget, pattern: str, name: str) -> bool:
+    """preg_match; no overlap is claimed where it gives false or the run stopped matching (SC210)."""
     try:
-        return patterns.matches(pattern, name)
-    except patterns.MatchLimitExceeded:
+        return budget.matches(pattern, name)
+    except (patterns.MatchLimitExceeded, patterns.PatternGivenUp):
         return False

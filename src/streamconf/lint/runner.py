@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..codes import diagnostic
+from ..compiler import MatchingStopped, pattern_location, quoted_names
 from ..diagnostics import ERROR, NOTICE, WARNING, Diagnostic, sort_key
 from ..feedback import stage
 from ..model import Config
@@ -27,15 +28,32 @@ def lint(config: Config, root: Path | None, severities: tuple[str, ...] = (ERROR
     running = [(rule_, config.repository.severity(rule_.id)) for rule_ in RULES.values()]
     running = [(rule_, severity) for rule_, severity in running if severity in severities
                and rule_.id not in config.repository.disabled_rules and (rule_.local or not only_local)]
+    cut_short: list[str] = []
     with stage("lint rules", len(running)) as advance:
         for rule_, severity in running:
-            for finding in rule_.check(context):
-                if rule_.id in disabled_lines.get((finding.location.file, finding.location.line), ()):
-                    continue
-                found_ = diagnostic(rule_.id, finding.location, finding.message, finding.hint, finding.path, severity)
-                found.setdefault((found_.location, found_.code, found_.message), found_)
+            try:
+                for finding in rule_.check(context):
+                    if rule_.id in disabled_lines.get((finding.location.file, finding.location.line), ()):
+                        continue
+                    found_ = diagnostic(rule_.id, finding.location, finding.message, finding.hint, finding.path, severity)
+                    found.setdefault((found_.location, found_.code, found_.message), found_)
+            except MatchingStopped:  # the rule needed a pattern the run stopped matching with
+                cut_short.append(rule_.id)
             advance(1)
+    if WARNING in severities:
+        found.update((("SC210", key), given_up(config, key, names, cut_short))
+                     for key, names in config.match_budget.given_up().items())
     return sorted(found.values(), key=sort_key)
+
+
+def given_up(config: Config, key: str, names: list[str], cut_short: list[str]) -> Diagnostic:
+    """SC210: the run stopped matching with the pattern `key`."""
+    stopped = f"; {', '.join(cut_short)} stopped short of checking every name" if cut_short else ""
+    return diagnostic("SC210", pattern_location(config, key),
+                      f"pattern {key} exceeded PCRE2's match limit on {quoted_names(names)}, so streamconf stopped "
+                      f"matching with it in this run{stopped}",
+                      "rewrite it without nested or overlapping quantifiers (see SL008): MediaWiki spends the whole "
+                      "match limit on such a name at every request", (key,))
 
 
 def _disabled_lines(config: Config) -> dict[tuple[str, int], set[str]]:
