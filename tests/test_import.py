@@ -47,6 +47,20 @@ def test_force_replaces_the_config_tree_whole(tmp_path: Path, run):
         "README.md", "realms/production.yaml", "streams/streams.yaml", *editor_files()])
 
 
+def test_force_keeps_the_instrument_config_in_both_places(tmp_path: Path, run):
+    """A case describes no instruments: --force keeps instruments/ and overrides/<realm>/instruments/
+    byte for byte, and replaces the rest of overrides/ (of a realm the case has, or not)."""
+    instruments = {"instruments/web.yaml": "web-clicks: {}\n", "overrides/production/instruments/sampling.yaml": "a: 1\n",
+                   "overrides/beta/instruments/sampling.yaml": "web-clicks: {}\n"}
+    root = write_tree(tmp_path / "repo", {**instruments, "overrides/beta/stale.yaml": "{}\n",
+                                          "overrides/production/enwiki.yaml": "{}\n", "streams/old.yaml": "x.y: {}\n"})
+    kept = {name: (root / name).read_bytes() for name in instruments}
+    assert run("import", write_case(tmp_path, CASE), "--root", root, "--force").exit_code == 0
+    assert {name: (root / name).read_bytes() for name in instruments} == kept
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) == sorted([
+        *instruments, "realms/production.yaml", "streams/streams.yaml", *editor_files()])
+
+
 def test_old_list_form_and_integer_keys(tmp_path: Path, run):
     case = {"realms": {"production": {
         "settings": {"wgEventStreams": {

@@ -194,7 +194,9 @@ def status(line: str) -> None:
 @click.argument("case", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The folder to write the config repository into.")
-@click.option("--force", is_flag=True, help="Replace an existing config tree whole (an instruments import: instruments/imported.yaml only).")
+@click.option("--force", is_flag=True, help="Replace the existing stream config whole: realms/, streams/, overrides/ (but for each "
+                   "realm's instruments/ folder), stream-defaults.yaml, eventlogging.yaml; instruments are kept "
+                   "(an instruments import: instruments/imported.yaml only).")
 def import_command(case: Path, root: Path, force: bool) -> None:
     """Write the YAML repository equivalent to a case document (mediawiki-config settings per
     realm, and the wikis with their tags); or, for a configurator document (the JSON list that

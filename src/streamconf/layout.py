@@ -27,11 +27,13 @@ STREAM_DEFAULTS_FILE = "stream-defaults.yaml"
 EVENTLOGGING_FILE = "eventlogging.yaml"
 OWNERS_FILE = "owners.yaml"
 TOP_LEVEL_FILES = (CONFIG_FILE, STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE, OWNERS_FILE)
-TREES = ("realms", "streams", "overrides", "instruments")
+OVERRIDES = "overrides"
+TREES = ("realms", "streams", OVERRIDES, "instruments")
 CONFIG_PATHS = TREES + (STREAM_DEFAULTS_FILE, EVENTLOGGING_FILE)
 """What a config is made of."""
 CASE_PATHS = tuple(path for path in CONFIG_PATHS if path != "instruments")
-"""What a case document describes, and so what its `import --force` replaces: not instruments."""
+"""What a case document describes, and so what its `import --force` replaces: not instruments
+(instruments/, and overrides/<realm>/instruments/ inside overrides/, are kept)."""
 METADATA_TREE = "metadata"  # owners and governance metadata of streams, never served
 INPUT_TREES = TREES + (METADATA_TREE,)
 INPUT_PATHS = INPUT_TREES + TOP_LEVEL_FILES

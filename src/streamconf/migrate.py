@@ -21,7 +21,7 @@ import yaml
 from .codes import CODES, fail
 from .diagnostics import ConfigError, Diagnostic, Location
 from .editors import editor_files, with_modeline
-from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, STREAM_DEFAULTS_FILE
+from .layout import CASE_PATHS, CONFIG_FILE, EVENTLOGGING_FILE, OVERLAY_FOLDER, OVERRIDES, STREAM_DEFAULTS_FILE
 from .build_model import NAME
 from .load import plain_scalar
 from .outputs import bounded, create, is_inside
@@ -204,6 +204,39 @@ def existing_config(root: Path) -> list[str]:
     return [name for name in CASE_PATHS if (root / name).exists() or (root / name).is_symlink()]
 
 
+def _remove_case_config(target: Path) -> None:
+    """Remove a path of the case's config; of overrides/, every realm's instruments/ folder stays:
+    it holds instrument changes, which no case describes."""
+    if target.name != OVERRIDES or target.is_symlink() or not target.is_dir():
+        _remove(target)
+        return
+    for realm in target.iterdir():
+        overlay = realm / OVERLAY_FOLDER
+        if realm.is_symlink() or not overlay.is_dir() or overlay.is_symlink():
+            _remove(realm)
+            continue
+        for child in realm.iterdir():
+            if child.name != OVERLAY_FOLDER:
+                _remove(child)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Rename `source` to `target`; where a folder is still there (overrides/ with the instrument
+    changes it kept), move the contents into it."""
+    if not os.path.lexists(target):
+        os.rename(source, target)
+        return
+    for child in source.iterdir():
+        _move_into(child, target / child.name)
+
+
 def settings_text(findings: list[Diagnostic]) -> str:
     """streamconf.yaml with the rules that found something lowered to warnings, saying why."""
     codes = sorted({d.code for d in findings})
@@ -237,8 +270,10 @@ def import_case(case_path: Path, root: Path, force: bool) -> list[str]:
 
 
 def write_repository(written: dict[str, str], root: Path, force: bool) -> list[str]:
-    """Write an imported repository under `root`: its config replaced whole (with `force`), a
-    streamconf.yaml only where there is none, and what editors need where it is missing."""
+    """Write an imported repository under `root`: the stream config a case describes (CASE_PATHS)
+    replaced whole (with `force`), a streamconf.yaml only where there is none, and what editors need
+    where it is missing. Instruments are not a case's: instruments/ and every realm's
+    overrides/<realm>/instruments/ stay as they are."""
     present = existing_config(root)
     if present and not force:
         raise fail("SC021", Location(str(root)), f"{root} already holds a config ({', '.join(present)})",
@@ -252,14 +287,10 @@ def write_repository(written: dict[str, str], root: Path, force: bool) -> list[s
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, "utf-8")
             for name in present:
-                target = root / name
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                else:
-                    target.unlink()
+                _remove_case_config(root / name)
             for name in CASE_PATHS + (CONFIG_FILE,):
                 if (staging / name).exists():
-                    os.rename(staging / name, root / name)
+                    _move_into(staging / name, root / name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         # a file already there may be the user's own, and stays
