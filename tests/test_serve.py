@@ -18,6 +18,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import GOLDEN, MINIMAL, PROJECT, copy_project_config, php_equal, read_json, run_installed, write_tree
 from serving import running_server
@@ -331,13 +332,31 @@ def test_every_spelling_of_a_query_gets_the_same_bytes_from_one_cache_entry(publ
 
 # -- health and metrics ----------------------------------------------------------------------------
 
+def samples(metrics: str) -> dict[tuple[str, tuple], float]:
+    """(name, labels) -> value of a Prometheus text exposition."""
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(metrics) for sample in family.samples}
+
+
 def test_healthz_and_metrics(server, loaded):
     health = server.get("/healthz")
     assert health.text == "ok\n" and health.headers["x-streamconf-release"] == loaded.name
-    metrics = server.get("/metrics").text
-    assert f'streamconf_release_info{{release="{loaded.name}"' in metrics
-    assert 'streamconf_requests_total{route="healthz",status="200"}' in metrics
-    assert "streamconf_request_duration_seconds_bucket{le=\"+Inf\"}" in metrics
+    scraped = samples(server.get("/metrics").text)
+    assert scraped["streamconf_requests_total", (("route", "healthz"), ("status", "200"))] >= 1
+    assert scraped["streamconf_request_duration_seconds_bucket", (("le", "+Inf"),)] >= 1
+
+
+def test_metrics_are_the_sums_over_every_worker_so_counters_never_go_back(published):
+    """Each scrape is answered by one of the workers, and reports what all of them counted."""
+    requests = ("streamconf_requests_total", (("route", "healthz"), ("status", "200")))
+    with running_server(published[1], "--workers", "2") as (base, _):
+        before = samples(httpx.get(f"{base}/metrics").text)[requests]  # the start-up checks
+        names = {httpx.get(f"{base}/healthz").headers["x-streamconf-release"] for _ in range(20)}  # new connections
+        scrapes = [samples(httpx.get(f"{base}/metrics").text) for _ in range(10)]
+    assert [scrape[requests] for scrape in scrapes] == [before + 20] * 10
+    name, = names
+    assert all(scrape["streamconf_release_info", (("release", name),)] == 2 for scrape in scrapes)  # two workers
+    assert all(scrape["streamconf_request_duration_seconds_count", ()] >= 20 for scrape in scrapes)
 
 
 # -- golden cases ----------------------------------------------------------------------------------
@@ -412,7 +431,7 @@ def test_a_publish_switches_releases_under_load_without_a_failed_or_mixed_respon
             for thread in threads:
                 thread.join()
         assert httpx.get(f"{base}/healthz").headers["x-streamconf-release"] == served
-        assert "streamconf_release_reload_failures_total 1" in httpx.get(f"{base}/metrics").text
+        assert samples(httpx.get(f"{base}/metrics").text)["streamconf_release_reload_failures_total", ()] == 2  # each worker
     releases_seen = {name for _, name, _ in answers}
     assert len(answers) > 100 and len(releases_seen) >= 4 and "broken" not in releases_seen
     wrong = [(status, name) for status, name, content in answers

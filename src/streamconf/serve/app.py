@@ -174,6 +174,7 @@ class Service:
             elif message["type"] == "lifespan.shutdown":
                 if self.watcher:
                     self.watcher.cancel()
+                self.metrics.stopped()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
