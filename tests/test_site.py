@@ -14,7 +14,7 @@ import pytest
 
 from browser import demo_repository
 from conftest import PROJECT, copy_project_config, run_installed, tree_digest, write_tree
-from streamconf.catalog import NOT_SET, build_catalog, slug
+from streamconf.catalog.model import NOT_SET, build_catalog, slug
 from streamconf.compiler import RealmCompiler
 from streamconf.explain import leaves, show
 from streamconf.load import read_sources

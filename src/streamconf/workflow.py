@@ -443,8 +443,8 @@ def build_site(root: Path, out: Path, at) -> tuple[int, int]:
     """Write the catalog site into `out` as compile writes a build: only into a directory that is
     provably streamconf's output, atomically, with a manifest. Returns the number of pages and of
     bytes."""
-    from .catalog import build_catalog, history_by_subject
-    from .site import render_site
+    from .catalog.model import build_catalog, history_by_subject
+    from .catalog.site import render_site
 
     out = emit.prepare(out, root)
     with stage("reading files"):
@@ -466,8 +466,8 @@ def build_site(root: Path, out: Path, at) -> tuple[int, int]:
 def export_datahub(root: Path, out: Path, site_url: str | None) -> int:
     """Write the DataHub metadata file of the working tree's config to `out`, replacing it in one
     rename; returns the number of proposals."""
-    from .catalog import build_catalog
-    from .datahub_export import proposals, write
+    from .catalog.model import build_catalog
+    from .catalog.datahub import proposals, write
 
     from .layout import config_sources
     from .outputs import claim_file_output

@@ -12,16 +12,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import patterns
-from .codeowners import declared_streams
-from .compiler import RealmCompiler
-from .diagnostics import Location
-from .values import leaves, show
-from .wikisets import describe_wikis
-from .instruments.resolve import DEFAULT, Wikis, rate_text
-from .model import Config
-from .render import find_stream
-from .owners import StreamMetadata, Team
+from .. import patterns
+from ..codeowners import declared_streams
+from ..compiler import RealmCompiler
+from ..diagnostics import Location
+from ..values import leaves, show
+from ..wikisets import describe_wikis
+from ..instruments.resolve import DEFAULT, Wikis, rate_text
+from ..model import Config
+from ..render import find_stream
+from ..owners import StreamMetadata, Team
 
 NOT_SET = "not set"
 

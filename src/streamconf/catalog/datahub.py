@@ -8,9 +8,9 @@ says why). Pure but for the package: the catalog in, proposals out; the command 
 
 from __future__ import annotations
 
-from .catalog import Catalog, StreamRecord
-from .codes import fail
-from .diagnostics import Location
+from ..codes import fail
+from ..diagnostics import Location
+from .model import Catalog, StreamRecord
 
 PLATFORM = "kafka"
 ENVIRONMENT = "PROD"

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 
-from . import __version__
-from .catalog import Catalog, HistoryEntry, InstrumentRecord, StreamRecord
-from .codes import fail
-from .diagnostics import Location
-from .reporters.text import entry_rows
-from .wikisets import describe_wikis
+from .. import __version__
+from ..codes import fail
+from ..diagnostics import Location
+from ..reporters.text import entry_rows
+from ..wikisets import describe_wikis
+from .model import Catalog, HistoryEntry, InstrumentRecord, StreamRecord
 
 STATIC = ("site.css", "site.js")
 SCHEDULE_DAYS = 90
@@ -115,7 +115,7 @@ def _environment():
     except ImportError:
         raise fail("SC404", Location("streamconf site"), "the catalog site needs Jinja2, an optional dependency",
                    "install it with: pip install 'streamconf[site]'") from None
-    return jinja2.Environment(loader=jinja2.PackageLoader("streamconf", "templates"), autoescape=True,
+    return jinja2.Environment(loader=jinja2.PackageLoader("streamconf.catalog", "templates"), autoescape=True,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
@@ -182,7 +182,7 @@ def render_site(catalog: Catalog, source: str, at: date, history_note: str = "")
          start=at.isoformat(), end=(at + timedelta(days=SCHEDULE_DAYS)).isoformat())
     files = {path: text.encode("utf-8") for path, text in sorted(pages.items())}
     for name in STATIC:
-        files[f"static/{name}"] = (resources.files("streamconf") / "templates" / "static" / name).read_bytes()
+        files[f"static/{name}"] = (resources.files("streamconf.catalog") / "templates" / "static" / name).read_bytes()
     return files
 
 
