@@ -1,7 +1,8 @@
 """What a change to the effective config is: the old and new value at a setting path of a stream
 (or of EventLogging's entry, or of an instrument) in a realm, whether it breaks consumers, and the
-set of changes with the wikis each one reaches. Shared by diff, the instruments' diff and the
-reporters, so that neither diff imports the other."""
+set of changes with the wikis each one reaches, and a change in words. Shared by diff, the
+instruments' diff, the reporters and the catalog site, so that neither diff imports the other and
+the site does not import the terminal's reporter."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .model import Realm
 from .render import to_json_value
 from .resolve import Value
 from .values import leaves
+from .wikisets import describe_wikis
 
 VALUE_SECTIONS = ("streamconfigs", "eventlogging")  # whose configs added or removed are shown leaf by leaf
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "absent"})()
@@ -159,3 +161,36 @@ def show_value(value: Value) -> str:
     if value is ABSENT:
         return "absent"
     return json.dumps(value, ensure_ascii=False)
+
+
+# A change in words, as diff, log and the catalog site show it.
+WHOLE = {"streamconfigs": ("stream", "stream added", "stream removed"),
+         "eventlogging": ("embedded config", "embedded by EventLogging", "dropped from EventLogging"),
+         "instruments": ("instrument", "instrument added", "instrument removed")}
+
+
+def describe(change: Change) -> str:
+    whole, added, removed = WHOLE[change.section]
+    what = ".".join(change.path) if change.path else whole
+    if change.old is ABSENT:
+        return f"{what} added" if change.path else added
+    if change.new is ABSENT:
+        return f"{what} removed" if change.path else removed
+    return f"{what}: {show_value(change.old)} → {show_value(change.new)}"
+
+
+def describe_value(path: tuple, value: Value) -> str:
+    """One leaf of a stream's config added or removed."""
+    return f"{'.'.join(map(str, path)) or 'config'}: {show_value(value)}"
+
+
+def entry_rows(entry: Entry, realm: Realm | None, indent: str) -> list[tuple[str, str]]:
+    """A change and, for a stream added or removed, its values per wiki set; a value that is the
+    same on all the stream's wikis is shown without them."""
+    change = entry.change
+    line = f"{indent}{describe(change)}   on {describe_wikis(entry.wikis, realm, change.realm)}"
+    rows = [("breaking", line + f"   [breaking: {change.breaking}]") if change.breaking else ("", line)]
+    for path, value, wikis in entry.values():
+        where = "" if wikis == entry.wikis else f"   on {describe_wikis(wikis, realm, change.realm)}"
+        rows.append(("", f"{indent}  {describe_value(path, value)}{where}"))
+    return rows

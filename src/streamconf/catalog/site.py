@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 
 from .. import __version__
+from ..changes import entry_rows
 from ..codes import fail
 from ..diagnostics import Location
-from ..reporters.text import entry_rows
 from ..wikisets import describe_wikis
 from .model import Catalog, HistoryEntry, InstrumentRecord, StreamRecord
 

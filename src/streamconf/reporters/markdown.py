@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..changes import ChangeSet
 from ..wikisets import describe_wikis
-from .text import HEADING_SUFFIX, describe, describe_value
+from ..changes import describe, describe_value
+from .text import HEADING_SUFFIX
 
 if TYPE_CHECKING:
     from ..codes import Code

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Iterable, TextIO
 
 from ..diagnostics import ERROR, NOTICE, Diagnostic
-from ..changes import ABSENT, Change, ChangeSet, Entry, show_value
+from ..changes import ChangeSet, describe, describe_value, entry_rows
 from ..instruments.timestamps import format_instant
 from ..values import plural, show
 from ..wikisets import describe_wikis
@@ -15,8 +15,7 @@ from ..wikisets import describe_wikis
 if TYPE_CHECKING:
     from ..codes import Code
     from ..explain import Source
-    from ..model import Config, Realm
-    from ..resolve import Value
+    from ..model import Config
     from datetime import datetime
 
     from ..instruments.schedule import Scheduled
@@ -95,37 +94,7 @@ def rules(codes: Iterable[Code]) -> str:
     return "".join(f"{code.id}  {code.severity:<7}  {code.name:<29} {code.summary}\n" for code in codes)
 
 
-WHOLE = {"streamconfigs": ("stream", "stream added", "stream removed"),
-         "eventlogging": ("embedded config", "embedded by EventLogging", "dropped from EventLogging"),
-         "instruments": ("instrument", "instrument added", "instrument removed")}
 HEADING_SUFFIX = {"streamconfigs": "", "eventlogging": " (EventLogging)", "instruments": " (instrument)"}
-
-
-def describe(change: Change) -> str:
-    whole, added, removed = WHOLE[change.section]
-    what = ".".join(change.path) if change.path else whole
-    if change.old is ABSENT:
-        return f"{what} added" if change.path else added
-    if change.new is ABSENT:
-        return f"{what} removed" if change.path else removed
-    return f"{what}: {show_value(change.old)} → {show_value(change.new)}"
-
-
-def describe_value(path: tuple, value: Value) -> str:
-    """One leaf of a stream's config added or removed."""
-    return f"{'.'.join(map(str, path)) or 'config'}: {show_value(value)}"
-
-
-def entry_rows(entry: Entry, realm: Realm | None, indent: str) -> list[Row]:
-    """A change and, for a stream added or removed, its values per wiki set; a value that is the
-    same on all the stream's wikis is shown without them."""
-    change = entry.change
-    line = f"{indent}{describe(change)}   on {describe_wikis(entry.wikis, realm, change.realm)}"
-    rows = [("breaking", line + f"   [breaking: {change.breaking}]") if change.breaking else ("", line)]
-    for path, value, wikis in entry.values():
-        where = "" if wikis == entry.wikis else f"   on {describe_wikis(wikis, realm, change.realm)}"
-        rows.append(("", f"{indent}  {describe_value(path, value)}{where}"))
-    return rows
 
 
 def diff_rows(changes: ChangeSet) -> list[Row]:
