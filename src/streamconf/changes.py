@@ -49,10 +49,12 @@ class Change:
     def sort_key(self) -> tuple:
         return (self.realm, self.section, self.stream, self.path)
 
-    def identity(self) -> tuple:
+    def identity(self, text: Callable[[Value], str] | None = None) -> tuple:
         """Changes with the same identity are one change on several wikis: the same setting from
-        the same value to the same value (objects compared without their key order)."""
-        return self.sort_key() + (canonical(self.old), canonical(self.new))
+        the same value to the same value (objects compared without their key order, in the text
+        that `canonical` gives)."""
+        text = text or canonical
+        return self.sort_key() + (text(self.old), text(self.new))
 
     @property
     def whole_stream(self) -> bool:
@@ -84,8 +86,7 @@ class Entry:
                     by_path.setdefault(path, {}).setdefault(canonical(value), (value, set()))[1].update(wikis)
         found = []
         for path, values in by_path.items():
-            found += [(path, value, wikis) for value, wikis in
-                      sorted(values.values(), key=lambda item: (-len(item[1]), sorted(item[1])))]
+            found += [(path, value, wikis) for value, wikis in _largest_first(list(values.values()))]
             lacking = self.wikis - set().union(*(wikis for _, wikis in values.values()))
             if lacking:
                 found.append((path, ABSENT, lacking))
@@ -98,13 +99,32 @@ class ChangeSet:
 
     changes: dict[tuple, tuple[Change, set[str]]] = field(default_factory=dict)  # Change.identity() -> change, wikis
     realms: dict[str, Realm] = field(default_factory=dict)  # the head side's realms, for describing wiki sets
+    # id of an object or list value -> (the value, kept alive so that its id stays its own; its
+    # canonical text): a diff adds the same config object for many classes of wikis
+    _texts: dict[int, tuple[Value, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, change: Change, wikis: tuple[str, ...]) -> None:
-        self.changes.setdefault(change.identity(), (change, set()))[1].update(wikis)
+        self.changes.setdefault(change.identity(self._canonical), (change, set()))[1].update(wikis)
+
+    def _canonical(self, value: Value) -> str:
+        if type(value) not in (dict, list):
+            return canonical(value)
+        known = self._texts.get(id(value))
+        if known is None:
+            known = self._texts[id(value)] = (value, canonical(value))
+        return known[1]
 
     def sorted(self) -> list[tuple[Change, set[str]]]:
-        """Every change with its wikis; a stream added or removed comes once per config it has."""
-        return sorted(self.changes.values(), key=lambda item: (item[0].sort_key(), sorted(item[1])))
+        """Every change with its wikis, by realm, section, stream and path, then by wikis; a stream
+        added or removed comes once per config it has. The wikis are sorted only to order changes
+        of one path: a commit that adds every stream would otherwise sort every wiki set."""
+        by_key: dict[tuple, list[tuple[Change, set[str]]]] = {}
+        for item in self.changes.values():
+            by_key.setdefault(item[0].sort_key(), []).append(item)
+        ordered = []
+        for key in sorted(by_key):
+            ordered += sorted(by_key[key], key=lambda item: sorted(item[1])) if len(by_key[key]) > 1 else by_key[key]
+        return ordered
 
     def only(self, keep: Callable[[Change, set[str]], set[str]]) -> ChangeSet:
         """The changes on the wikis `keep` returns for each (none: the change is left out)."""
@@ -131,6 +151,13 @@ class ChangeSet:
     def fails_on(self, what: str) -> bool:
         """Whether `diff --fail-on what` fails: on `any` change, on a `breaking` one, or `never`."""
         return what == "any" and bool(self.changes) or what == "breaking" and bool(self.breaking)
+
+
+def _largest_first(values: list[tuple[Value, set[str]]]) -> list[tuple[Value, set[str]]]:
+    """The values of a path, the largest wiki set first, then by wikis (sorted only when needed)."""
+    if len(values) < 2:
+        return values
+    return sorted(values, key=lambda item: (-len(item[1]), sorted(item[1])))
 
 
 def canonical(value: Value) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .. import patterns
+from ..changes import ChangeSet
 from ..codeowners import declared_streams
 from ..compiler import RealmCompiler
 from ..diagnostics import Location
@@ -295,10 +296,13 @@ def history_by_subject(entries) -> dict[tuple[str, str], list[HistoryEntry]]:
     the code behind `log`), oldest first."""
     by_subject: dict[tuple[str, str], list[HistoryEntry]] = {}
     for entry in entries:
-        subjects = {_subject(change) for change, _ in entry.changes.sorted()}
-        for subject in sorted(subjects):
-            changes = entry.changes.only(lambda change, wikis: wikis if _subject(change) == subject else set())
-            by_subject.setdefault(subject, []).append(HistoryEntry(entry.revision, changes))
+        split: dict[tuple[str, str], ChangeSet] = {}
+        for change, wikis in entry.changes.changes.values():  # one pass: a commit may change every stream
+            kept = split.setdefault(_subject(change), ChangeSet(realms=entry.changes.realms))
+            if wikis:
+                kept.add(change, tuple(wikis))
+        for subject in sorted(split):
+            by_subject.setdefault(subject, []).append(HistoryEntry(entry.revision, split[subject]))
     return by_subject
 
 

@@ -28,10 +28,11 @@ def _entries(config: Config, realm: str) -> dict[str, dict]:
 
 
 def rates_by_wiki(entry: dict, wikis) -> dict[str, float]:
-    """The rate each wiki gets, as the extension reads it."""
+    """The rate each wiki gets, as the extension reads it; each written rate is read once."""
     listed = first_rates(entry)
-    default = entry["sample_rate"].get(DEFAULT)
-    return {wiki: sample_rate(listed.get(wiki, default)) for wiki in wikis}
+    read = {rate: sample_rate(rate) for rate in set(listed.values())}
+    default = sample_rate(entry["sample_rate"].get(DEFAULT))
+    return {wiki: read[listed[wiki]] if wiki in listed else default for wiki in wikis}
 
 
 def is_active(entry: dict, at: datetime) -> bool:
