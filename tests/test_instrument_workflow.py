@@ -134,6 +134,18 @@ def test_import_of_a_configurator_document_round_trips(tmp_path: Path, run):
     result = run_installed("import", service, "--root", fresh)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"wrote 1 file under {fresh}\n"
+    owners = owners_of_instruments(own)
+    missing = [line for line in result.stderr.splitlines() if " SL201 " in line]
+    assert missing == [f"instruments/imported.yaml:{line}: error SL201 at {name}: instrument {name!r} has no owner"
+                       for name, line in imported_lines(fresh).items()], "the service names no owners: require_owners asks for them"
+    assert "hint: add `owner: TEAM`, TEAM one of owners.yaml's teams (its stream's owner is apps)" in result.stderr
+    refused = run("compile", "--root", fresh, "--at", AT)
+    assert refused.exit_code == 1 and refused.output.count("error SL201") == len(missing)
+    imported = fresh / "instruments/imported.yaml"
+    text = imported.read_text()
+    for name, team in owners.items():
+        text = text.replace(f"\n{name}:\n", f"\n{name}:\n  owner: {team}\n", 1)
+    imported.write_text(text)
     assert run("compile", "--root", fresh, "--at", AT).exit_code == 0
     assert (fresh / "build/production/instruments.json").read_bytes() == service.read_bytes()
     assert run("validate", "--root", fresh, "--at", AT).exit_code == 0
@@ -141,6 +153,31 @@ def test_import_of_a_configurator_document_round_trips(tmp_path: Path, run):
     assert again.exit_code == 1 and "instruments/imported.yaml already exists" in again.output
     assert run("import", service, "--root", fresh, "--force").exit_code == 0
     assert (fresh / "streams").is_dir(), "an instruments import touches nothing else"
+
+
+def owners_of_instruments(root: Path) -> dict[str, str]:
+    """Instrument name -> owner, as the repository's instrument files give them."""
+    import yaml
+
+    return {name: spec["owner"] for path in sorted((root / "instruments").rglob("*.yaml"))
+            for name, spec in yaml.safe_load(path.read_text("utf-8")).items()}
+
+
+def imported_lines(root: Path) -> dict[str, str]:
+    """Instrument name -> line:column of its key in instruments/imported.yaml, in file order."""
+    lines = (root / "instruments/imported.yaml").read_text("utf-8").splitlines()
+    return {line[:-1]: f"{number}:1" for number, line in enumerate(lines, 1) if line.endswith(":") and not line.startswith((" ", "#"))}
+
+
+def test_import_says_what_validate_says_of_the_file_and_asks_for_owners_only_once_they_are_used(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", REPO)
+    document = tmp_path / "service.json"
+    document.write_text(json.dumps([{"name": "web-clicks", "start": "2026-10-01T00:00:00Z", "end": "2027-01-31T23:59:59Z",
+                                     "stream_name": "a.b", "schema_title": "analytics/a", "sample_rate": {"default": 1}}]))
+    result = run_installed("import", document, "--root", root)
+    assert result.returncode == 0, result.stderr
+    assert "instruments/imported.yaml:6:3: warning SL113 at web-clicks › stream_name" in result.stderr
+    assert "SL201" not in result.stderr, "owners are asked for only once the repository has them"
 
 
 @pytest.mark.parametrize("document, message", [

@@ -266,7 +266,7 @@ def test_instruments_without_an_owner_or_with_an_unknown_one(tmp_path: Path):
     root = write_tree(tmp_path / "repo", {**REPOSITORY, **INSTRUMENTS, "instruments/web.yaml": text})
     assert checked(root) == [
         "instruments/web.yaml:1:1: warning SL201 at web-scroll: instrument 'web-scroll' has no owner\n"
-        "    hint: add `owner: TEAM`, TEAM one of owners.yaml's teams"]
+        "    hint: add `owner: TEAM`, TEAM one of owners.yaml's teams (its stream's owner is web)"]
     unknown = [d.render() for d in lint(config_of(root), root) if d.code == "SL115"]
     assert unknown == ["instruments/web.yaml:9:3: error SL115 at apps-open › owner: instrument 'apps-open': owner 'app' "
                        "is not a team of owners.yaml\n    hint: did you mean apps?"], "SL115 judges against owners.yaml's teams"

@@ -381,7 +381,8 @@ def import_document(path: Path, root: Path, force: bool) -> Imported:
     from .migrate import case_files, read_json_document, settings_text, write_repository
 
     if isinstance(read_json_document(path), list):
-        return Imported(import_instruments(path, root, force))
+        written = import_instruments(path, root, force)
+        return Imported(written, _findings_in(root, written))
     files = case_files(path)
     findings = accepted_errors(files)
     kept = bool(findings) and (root / CONFIG_FILE).exists()
@@ -396,6 +397,14 @@ def import_document(path: Path, root: Path, force: bool) -> Imported:
                         f"{', '.join(lowered)}",
                         "add to it: rules: {severity: {" + ", ".join(f"{code}: warning" for code in lowered) + "}}")
     return Imported(written, findings + [advice])
+
+
+def _findings_in(root: Path, files: list[str]) -> list[Diagnostic]:
+    """What validate says of the files just written, in the repository they were written into: a
+    configurator document names no owners, which `require_owners` makes errors that compile
+    refuses. The document is written as it is; the findings say what to add."""
+    _, diagnostics = check(root)
+    return [d for d in diagnostics if d.location.file in files]
 
 
 def codeowners(root: Path, out: Path | None, check_only: bool) -> tuple[Path, str, list[Diagnostic]]:

@@ -33,10 +33,14 @@ def missing_owner(context: Context) -> Iterator[Finding]:
         if name not in ownership.streams:
             yield Finding(where, f"stream {name!r} has no owner",
                           f"add `{name}: {{owner: TEAM}}` to a file in metadata/, TEAM one of owners.yaml's teams", (name,))
+    keys = list(declared_streams(context.config))
     for instrument in instruments_by_place(context.config).values():
         if "owner" not in instrument.fields:
-            yield Finding(instrument.location(), f"instrument {instrument.name!r} has no owner",
-                          "add `owner: TEAM`, TEAM one of owners.yaml's teams", (instrument.name,))
+            stream = ownership.metadata_of(str(instrument.fields.get("stream_name")), keys)
+            hint = "add `owner: TEAM`, TEAM one of owners.yaml's teams"
+            if stream and stream.owner in ownership.teams:
+                hint += f" (its stream's owner is {stream.owner})"
+            yield Finding(instrument.location(), f"instrument {instrument.name!r} has no owner", hint, (instrument.name,))
 
 
 @rule("SL202", local=True)
