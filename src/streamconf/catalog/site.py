@@ -131,9 +131,14 @@ def render_site(catalog: Catalog, source: str, at: date, history_note: str = "")
         """Text with `tags` as code."""
         return markup(re.sub(r"`([^`]*)`", r"<code>\1</code>", str(markup.escape(text))))
 
+    described: dict[tuple[frozenset, str], object] = {}
+
     def describe(wikis, realm: str):
-        """A wiki set as diff names it."""
-        return describe_text(describe_wikis(set(wikis), realms[realm], realm))
+        """A wiki set as diff names it; each set once, as many pages show the same sets."""
+        key = (frozenset(wikis), realm)
+        if key not in described:
+            described[key] = describe_text(describe_wikis(set(key[0]), realms[realm], realm))
+        return described[key]
 
     def contact(text: str):
         if "://" in text:
