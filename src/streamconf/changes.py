@@ -160,9 +160,12 @@ def _largest_first(values: list[tuple[Value, set[str]]]) -> list[tuple[Value, se
     return sorted(values, key=lambda item: (-len(item[1]), sorted(item[1])))
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # made once: json.dumps makes one per call
+
+
 def canonical(value: Value) -> str:
     """A value's JSON with objects' keys sorted: equal for values that differ only in key order."""
-    return "absent" if value is ABSENT else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return "absent" if value is ABSENT else _CANONICAL.encode(value)
 
 
 def same(old: Value, new: Value) -> bool:
