@@ -79,6 +79,32 @@ def test_the_host_header_chooses_the_wiki(server, published):
     assert commons == (published[0] / "production/commonswiki/streamconfigs.json").read_bytes()
 
 
+def test_one_server_answers_every_realm_by_host_with_beta_on_the_beta_cluster_s_names(server, published):
+    build = published[0]
+    hosts = {"en.wikipedia.org": ("production", "enwiki"), "en.wikipedia.beta.wmcloud.org": ("beta", "enwiki"),
+             "en.m.wikipedia.beta.wmcloud.org": ("beta", "enwiki"), "commons.wikimedia.org": ("production", "commonswiki"),
+             "commons.wikimedia.beta.wmcloud.org": ("beta", "commonswiki"),
+             "wikidata.beta.wmcloud.org": ("beta", "wikidatawiki"), "m.wikidata.beta.wmcloud.org": ("beta", "wikidatawiki")}
+    bundle = {host: (build / realm / wiki / "streamconfigs.json").read_bytes() for host, (realm, wiki) in hosts.items()}
+    assert bundle["en.wikipedia.org"] != bundle["en.wikipedia.beta.wmcloud.org"]
+    for host in hosts:
+        assert server.get(API, headers={"Host": host}).content == bundle[host], host
+
+
+def test_two_realms_that_claim_one_host_are_refused_unless_one_realm_answers_by_host(tmp_path: Path):
+    root = write_tree(tmp_path / "repo", {**MINIMAL, "realms/staging.yaml": "base: production\nwikis:\n  enwiki: [en, wiki]\n",
+                                          "overrides/staging/x.yaml": "+enwiki:\n  streams:\n    a.b: {sample: {rate: 0.5}}\n"})
+    assert run_installed("compile", "--root", root, "--out", tmp_path / "build").returncode == 0
+    done = run_installed("serve", tmp_path / "build")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ("nothing to serve: realms 'production' (enwiki) and 'staging' (enwiki) both answer for the host name "
+            "en.m.wikipedia.org: give one of the wikis its own host names with `domains:`") in done.stderr
+    staging = (tmp_path / "build/staging/enwiki/streamconfigs.json").read_bytes()
+    assert staging != (tmp_path / "build/production/enwiki/streamconfigs.json").read_bytes()
+    with running_server(tmp_path / "build", "--host-realm", "staging") as (base, _):
+        assert httpx.get(f"{base}{API}", headers={"Host": "en.wikipedia.org"}).content == staging
+
+
 def test_an_unknown_host_or_wiki_is_a_clean_error(server):
     for answer in (server.get(API, headers={"Host": "nowhere.example"}),
                    server.get(f"/production/nowiki-at-all{API}"),

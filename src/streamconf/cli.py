@@ -616,7 +616,8 @@ def _scaffolding() -> Iterator[None]:
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Worker processes [default: one per CPU this process may use, at most 4].")
 @click.option("--host-realm", default=None,
-              help="The realm whose wikis answer by Host header [default: the realm built on no other].")
+              help="The only realm whose wikis answer by Host header [default: every realm; two that claim "
+                   "one host name are refused].")
 @click.option("--poll", default=1.0, show_default=True, type=click.FloatRange(0.05, 3600),
               help="Seconds between checks of SOURCE for a new release.")
 def serve_command(source: Path, bind: str, port: int, workers: int | None, host_realm: str | None, poll: float) -> None:

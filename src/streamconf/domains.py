@@ -4,8 +4,10 @@ by its Host header as Wikimedia's front ends do.
 A wiki whose id is its language tag followed by its family tag (`enwiki` with tags `en, wiki`,
 `dewiktionary` with `de, wiktionary`) gets the desktop and mobile host names of that project
 (`en.wikipedia.org`, `en.m.wikipedia.org`); the special wikis of the `wiki` family get their own
-(`commons.wikimedia.org`, `www.wikidata.org`). A realm's `domains:` gives a wiki's host names
-explicitly, replacing the derived ones; other wikis have none.
+(`commons.wikimedia.org`, `www.wikidata.org`). The realm named `beta` is Wikimedia's beta cluster,
+whose wikis answer under beta.wmcloud.org (`en.wikipedia.beta.wmcloud.org`,
+`wikidata.beta.wmcloud.org`), so that one server can answer both realms by host. A realm's
+`domains:` gives a wiki's host names explicitly, replacing the derived ones; other wikis have none.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ SPECIAL_HOSTS = {
     "exec": "exec.wikimedia.org",
 }
 
+# Realms whose wikis answer under another domain than production's: the `.org` of a production
+# host name (without `www.`) becomes this.
+REALM_DOMAINS = {"beta": "beta.wmcloud.org"}
+
 
 def mobile_host(host: str) -> str:
     """en.wikipedia.org -> en.m.wikipedia.org; www.wikidata.org -> m.wikidata.org."""
@@ -50,7 +56,16 @@ def mobile_host(host: str) -> str:
     return f"m.{rest}" if first == "www" else f"{first}.m.{rest}"
 
 
-def derived_hosts(wiki: str, tags: tuple[str, ...]) -> list[str]:
+def in_realm(host: str, realm: str) -> str:
+    """en.wikipedia.org -> en.wikipedia.beta.wmcloud.org; www.wikidata.org ->
+    wikidata.beta.wmcloud.org; production's host names as they are."""
+    domain = REALM_DOMAINS.get(realm)
+    if domain is None:
+        return host
+    return host.removeprefix("www.").removesuffix(".org") + "." + domain
+
+
+def derived_hosts(wiki: str, tags: tuple[str, ...], realm: str = "production") -> list[str]:
     if len(tags) < 2:
         return []
     language, family = tags[-2], tags[-1]
@@ -60,14 +75,14 @@ def derived_hosts(wiki: str, tags: tuple[str, ...]) -> list[str]:
         host = SPECIAL_HOSTS[language]
     else:
         host = f"{language.replace('_', '-')}.{FAMILY_DOMAINS[family]}"
-    return [host, mobile_host(host)]
+    return [in_realm(host, realm), in_realm(mobile_host(host), realm)]
 
 
 def host_map(realm: Realm, wikis: list[str]) -> dict[str, str]:
     """host name -> wiki, for the given wikis of the realm, sorted by host."""
     hosts: dict[str, str] = {}
     for wiki in wikis:
-        for host in derived_hosts(wiki, realm.wikis[wiki]):
+        for host in derived_hosts(wiki, realm.wikis[wiki], realm.name):
             hosts.setdefault(host, wiki)
     explicit = {host: wiki for wiki in wikis for host in realm.domains.get(wiki, ())}
     hosts = {host: wiki for host, wiki in hosts.items() if wiki not in realm.domains}

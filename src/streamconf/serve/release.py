@@ -150,11 +150,18 @@ def _body(data: bytes, digest: str, explicit: set[str], configs: dict[bytes, dic
 
 
 def _hosts(serving: dict[str, dict], host_realm: str | None) -> dict[str, tuple[str, str]]:
-    """host -> (realm, wiki) from the chosen realm's domain map (by default the realm that is
-    built on no other)."""
-    if host_realm is None:
-        host_realm = next((realm for realm, data in sorted(serving.items()) if data.get("base") is None), None)
+    """host -> (realm, wiki) from the domain maps of every realm, or of the one chosen. Two realms
+    that claim one host name are refused: which wiki answers must not depend on an order."""
     if host_realm is not None and host_realm not in serving:
         raise ReleaseError(f"the build has no realm {host_realm!r} to answer host names from")
-    domains = serving.get(host_realm, {}).get("domains", {}) if host_realm else {}
-    return {host: (host_realm, wiki) for host, wiki in domains.items()}
+    hosts: dict[str, tuple[str, str]] = {}
+    for realm in sorted(serving) if host_realm is None else [host_realm]:
+        for host, wiki in serving[realm].get("domains", {}).items():
+            if host in hosts:
+                other, other_wiki = hosts[host]
+                raise ReleaseError(
+                    f"realms {other!r} ({other_wiki}) and {realm!r} ({wiki}) both answer for the host name {host}: "
+                    f"give one of the wikis its own host names with `domains:` in realms/<realm>.yaml, "
+                    f"or answer one realm by host with --host-realm")
+            hosts[host] = (realm, wiki)
+    return hosts
