@@ -121,6 +121,27 @@ def test_same_input_same_bytes_and_a_refused_output(exported, tmp_path: Path, ru
     assert tree_digest(root) == sources
 
 
+def test_only_an_earlier_export_is_replaced(exported, tmp_path: Path, run):
+    out, _ = exported
+    root = out.parent / "repo"
+    records = json.loads(out.read_text())
+    assert {record["systemMetadata"]["pipelineName"] for record in records} == {"streamconf"}
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(records[:3]))
+    assert run("export", "datahub", "--root", root, "--out", earlier).exit_code == 0
+    assert len(json.loads(earlier.read_text())) == len(records), "an earlier export is replaced"
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    assert run("export", "datahub", "--root", root, "--out", empty).exit_code == 0 and empty.stat().st_size > 0
+    other = [{**record, "systemMetadata": {"pipelineName": "another-pipeline"}} for record in records[:2]]
+    for name, text in [("README.md", "# notes\n"), ("other.json", json.dumps(other)), ("notes.json", "[1, 2]")]:
+        foreign = tmp_path / name
+        foreign.write_text(text)
+        refused = run_installed("export", "datahub", "--root", root, "--out", foreign)
+        assert refused.returncode == 1 and "error SC201" in refused.stderr, refused.stderr
+        assert "is not a file streamconf wrote" in refused.stderr and foreign.read_text() == text
+
+
 def test_without_acryl_datahub_the_export_says_how_to_install_it(tmp_path: Path, run, monkeypatch):
     for name in ["datahub"] + [name for name in sys.modules if name.startswith("datahub.")]:
         monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed

@@ -17,6 +17,10 @@ the directory is not a previous output at all). Refused outright, whatever it ho
   the build that publish reads), or lies inside a `.git` directory;
 - a symbolic link (never written through) or anything else that is not a directory.
 
+A command that writes one file (an export) asks `claim_file_output` instead: the same places are
+refused, and a file already there is replaced only when `previous(file)` proves it an earlier
+output of that command.
+
 Reading an output never follows links and never reads without bound: `read_regular` reads a
 file only when it is a regular file of bounded size; `walk` lists a tree without following links
 and stops at a bounded number of entries.
@@ -78,13 +82,24 @@ def claim_output(path: Path | str, foreign: Callable[[Path], list[str]], protect
     return out
 
 
-def claim_file_output(path: Path | str, protected: Sequence[tuple[Path, str]] = (), what: str = "output file") -> Path:
+def claim_file_output(path: Path | str, previous: Callable[[Path], bool], protected: Sequence[tuple[Path, str]] = (),
+                      what: str = "output file") -> Path:
     """Check that a command may write the single file `path` (an export): refused in the places
-    claim_output refuses, and when a link or anything but a regular file is there."""
+    claim_output refuses, when a link or anything but a regular file is there, and when the file
+    there is not `previous`, an earlier output of the same command."""
     out, status = _place(path, protected, what, "name the file to write, e.g. --out datahub.json")
-    if status is not None and not stat.S_ISREG(status.st_mode):
+    if status is None:
+        return out
+    if not stat.S_ISREG(status.st_mode):
         raise refusal(path, f"the {what} is a symbolic link, a directory or a special file; it is left as it is",
                       "name a regular file, or a path that does not exist yet")
+    try:
+        ours = previous(out)
+    except OSError as error:
+        raise refusal(path, f"the {what} cannot be read: {error.strerror or error}", "name a path that does not exist yet") from None
+    if not ours:
+        raise refusal(path, f"the {what} exists and is not a file streamconf wrote",
+                      "name a new path, or move the file away; streamconf only replaces a file it wrote itself")
     return out
 
 

@@ -476,12 +476,12 @@ def export_datahub(root: Path, out: Path, site_url: str | None) -> int:
     """Write the DataHub metadata file of the working tree's config to `out`, replacing it in one
     rename; returns the number of proposals."""
     from .catalog.model import build_catalog
-    from .catalog.datahub import proposals, write
+    from .catalog.datahub import is_previous_export, proposals, write
 
     from .layout import config_sources
     from .outputs import claim_file_output
 
-    out = claim_file_output(out, config_sources(root))
+    out = claim_file_output(out, is_previous_export, config_sources(root))
     config, _ = config_of(snapshot(root), root)
     records = proposals(build_catalog(config), site_url)
     temporary = out.with_name(f".{out.name}.tmp")

@@ -14,6 +14,10 @@ from .model import Catalog, StreamRecord
 
 PLATFORM = "kafka"
 ENVIRONMENT = "PROD"
+PIPELINE = "streamconf"
+"""The `pipelineName` of every proposal's system metadata: what marks a metadata file as
+streamconf's, so that an export replaces only a file an earlier export wrote."""
+MAX_PREVIOUS_BYTES = 64 * 1024 * 1024
 
 
 def _datahub():
@@ -29,23 +33,27 @@ def _datahub():
 
 def proposals(catalog: Catalog, site_url: str | None) -> list:
     """Every metadata change proposal, in a stable order: teams, then each stream and its topics."""
-    builder, Proposal, classes = _datahub()
+    builder, Wrapper, classes = _datahub()
+
+    def proposal(entityUrn: str, aspect):
+        return Wrapper(entityUrn=entityUrn, aspect=aspect, systemMetadata=classes.SystemMetadataClass(pipelineName=PIPELINE))
+
     writers = _writers(catalog)
     found = []
     for team in sorted(catalog.teams.values(), key=lambda team: team.name):
         email = team.contact if "@" in team.contact and "://" not in team.contact else None
-        found.append(Proposal(entityUrn=builder.make_group_urn(team.name), aspect=classes.CorpGroupInfoClass(
+        found.append(proposal(entityUrn=builder.make_group_urn(team.name), aspect=classes.CorpGroupInfoClass(
             displayName=team.name, description=team.description, email=email, admins=[], members=[], groups=[])))
     for stream in catalog.streams.values():
         properties = _properties(catalog, stream)
         url = f"{site_url.rstrip('/')}/streams/{stream.slug}.html" if site_url else None
         description = stream.metadata.description if stream.metadata else ""
         aspects = _owned(stream, builder, classes)
-        found += [Proposal(entityUrn=builder.make_dataset_urn(PLATFORM, stream.key, ENVIRONMENT), aspect=aspect) for aspect in
+        found += [proposal(entityUrn=builder.make_dataset_urn(PLATFORM, stream.key, ENVIRONMENT), aspect=aspect) for aspect in
                   [classes.DatasetPropertiesClass(name=stream.key, description=description or None,
                                                   customProperties=properties, externalUrl=url), *aspects]]
         for topic in _topics(catalog, stream):
-            found += [Proposal(entityUrn=builder.make_dataset_urn(PLATFORM, topic, ENVIRONMENT), aspect=aspect) for aspect in
+            found += [proposal(entityUrn=builder.make_dataset_urn(PLATFORM, topic, ENVIRONMENT), aspect=aspect) for aspect in
                       [classes.DatasetPropertiesClass(name=topic, description=f"The Kafka topic of the stream {stream.key}.",
                                                       customProperties={**properties, "stream": stream.key}, externalUrl=url),
                        *aspects, _lineage(writers[topic], builder, classes)]]
@@ -120,6 +128,24 @@ def _json_list(text: str) -> list[str]:
     except ValueError:
         return []
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def is_previous_export(path) -> bool:
+    """Whether the regular file at `path` holds nothing but an earlier export: empty, or a JSON list
+    of proposals that all carry streamconf's pipeline name."""
+    import json
+
+    with open(path, "rb") as file:
+        data = file.read(MAX_PREVIOUS_BYTES + 1)
+    if not data.strip():
+        return True
+    try:
+        records = json.loads(data) if len(data) <= MAX_PREVIOUS_BYTES else None
+    except ValueError:
+        return False
+    return isinstance(records, list) and all(
+        isinstance(record, dict) and isinstance(record.get("systemMetadata"), dict)
+        and record["systemMetadata"].get("pipelineName") == PIPELINE for record in records)
 
 
 def write(path, records: list) -> None:
