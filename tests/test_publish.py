@@ -14,7 +14,7 @@ import pytest
 
 from conftest import EXECUTABLE, MINIMAL, read_json, run_installed, tree_digest, write_tree
 from test_git_workflow import commit, git
-from streamconf.emit import unlisted, verify
+from streamconf.tree_check import unlisted, verify
 from test_outputs import snapshot
 
 

@@ -25,8 +25,9 @@ from .codes import fail
 from .diagnostics import ConfigError, Location
 from .feedback import stage
 from .layout import INPUT_PATHS
-from .manifest import MANIFEST, Build, file_digests, load_manifest, manifest_bytes, unlisted, verify
+from .manifest import MANIFEST, Build, Manifest, file_digests, load_manifest, manifest_bytes
 from .outputs import claim_output, walk
+from .tree_check import TreeCheck, record_file, sha256
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -36,23 +37,35 @@ def output_error(path: Path, message: str, hint: str = "") -> ConfigError:
     return fail("SC010", Location(str(path)), message, hint)
 
 
-def build_foreign(out: Path) -> list[str]:
-    """For claim_output: what in `out` compile did not write. A directory without a manifest
-    holds only such files; a manifest that cannot be trusted is refused."""
-    manifest = load_manifest(out)
-    if manifest is None:
-        return [path for path, _ in walk(out, 100) if "/" not in path][:100]
-    return unlisted(out, manifest.files)
+class OutputCheck:
+    """The claim of an output directory and the check of the build in it, sharing one reading of
+    its manifest and one record of its files (tree_check)."""
 
+    def __init__(self) -> None:
+        self.manifest: Manifest | None = None
+        self.tree: TreeCheck | None = None
 
-def is_current(out: Path, source: dict[str, Any], generator: str, holds: Callable[[dict], bool] = lambda _: True) -> bool:
-    """True when `out` holds an intact build of the same sources by the same version and nothing
-    else, of which `holds` (given the manifest) says that it is still what a build would be now."""
-    if not out.is_dir() or out.is_symlink():
-        return False
-    manifest = load_manifest(out)
-    return bool(manifest) and manifest.source == source and manifest.document["generator"] == generator \
-        and holds(manifest.document) and not verify(out, manifest.files) and not unlisted(out, manifest.files)
+    def foreign(self, out: Path) -> list[str]:
+        """For claim_output: what in `out` compile did not write. A directory without a manifest
+        holds only such files; a manifest that cannot be trusted is refused."""
+        self.manifest = load_manifest(out)
+        if self.manifest is None:
+            return [path for path, _ in walk(out, 100) if "/" not in path][:100]
+        self.tree = TreeCheck(out, self.manifest.files, sha256(self.manifest.data), record_file(out))
+        return self.tree.unlisted()
+
+    def is_current(self, source: dict[str, Any], generator: str, holds: Callable[[dict], bool] = lambda _: True) -> bool:
+        """True when the claimed output holds an intact build of the same sources by the same
+        version and nothing else, of which `holds` (given the manifest) says that it is still what
+        a build would be now."""
+        manifest, tree = self.manifest, self.tree
+        if manifest is None or tree is None or manifest.source != source or manifest.document["generator"] != generator \
+                or not holds(manifest.document):
+            return False
+        tree.record()
+        intact = not tree.changed() and not tree.unlisted()
+        tree.save()
+        return intact
 
 
 @contextmanager
@@ -67,15 +80,19 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def claim_build_output(out: Path | str, root: Path | None) -> Path:
+def _sources(root: Path | None) -> list[tuple[Path, str]]:
+    return [(root / name, "the config source") for name in INPUT_PATHS] if root is not None else []
+
+
+def claim_build_output(out: Path | str, root: Path | None, check: OutputCheck | None = None) -> Path:
     """The output directory of compile, once it is provably compile's to replace."""
-    sources = [(root / name, "the config source") for name in INPUT_PATHS] if root is not None else []
-    return claim_output(out, build_foreign, sources)
+    return claim_output(out, (check or OutputCheck()).foreign, _sources(root))
 
 
 def prepare(out: Path | str, root: Path | None) -> Path:
-    """Check the output, create its parent, and return the path to write (see claim_output)."""
-    out = claim_build_output(out, root)
+    """Check where the output goes, create its parent, and return the path to write (see
+    claim_output). What the directory holds is checked under the lock (output_lock)."""
+    out = claim_output(out, lambda _: [], _sources(root))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -85,12 +102,12 @@ def prepare(out: Path | str, root: Path | None) -> Path:
 
 
 @contextmanager
-def output_lock(out: Path, root: Path | None) -> Iterator[Path]:
-    """Hold the lock of `out`, check again under it that `out` is compile's to replace, and
-    clear what an interrupted compile left beside it."""
+def output_lock(out: Path, root: Path | None, check: OutputCheck | None = None) -> Iterator[Path]:
+    """Hold the lock of `out`, check under it that `out` is compile's to replace (`check` then
+    tells whether it is current), and clear what an interrupted compile left beside it."""
     try:
         with locked(out.parent):
-            out = claim_build_output(out, root)
+            out = claim_build_output(out, root, check)
             _recover(out)
             yield out
     except OSError as error:
@@ -116,14 +133,29 @@ def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str,
         with stage("writing the build"):
             digests = file_digests(build)
             _write_files(staging, build, digests, made.result())
-            write_durably(staging / MANIFEST, manifest_bytes(build, digests, source, generator))
+            manifest = manifest_bytes(build, digests, source, generator)
+            write_durably(staging / MANIFEST, manifest)
+            written = os.lstat(staging / MANIFEST).st_ctime_ns
             os.chmod(staging, 0o755)
             sync_tree(staging)
         _swap(staging, out)
     except BaseException:
         remove(staging)
         raise
+    _record(out, digests, manifest, written)
     return build
+
+
+def _record(out: Path, digests: dict[str, str], manifest: bytes, written: int) -> None:
+    """Keep the record of the tree just switched in, so that the next compile need not read it.
+    Only what was written before the manifest is recorded (see tree_check); a failure leaves no
+    record, which only costs the next check its time."""
+    tree = TreeCheck(out, digests, sha256(manifest), record_file(out))
+    try:
+        tree.learn_written(written)
+    except OSError:
+        return
+    tree.save()
 
 
 class _Directories(threading.Thread):

@@ -3,20 +3,17 @@ were made from. Shared by emit, which writes a build, and publish, which copies 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .codes import fail
-from .diagnostics import ConfigError, Diagnostic, Location
-from .outputs import bounded, is_inside, read_regular, walk
+from .diagnostics import Diagnostic, Location
+from .outputs import bounded, is_inside, read_regular
+from .tree_check import MANIFEST, sha256
 
-MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 
 
@@ -35,10 +32,6 @@ class Build:
     def outputs(self) -> dict[str, bytes]:
         """Every file of the build: the bundles and each realm's serving data, by path."""
         return dict(sorted({**self.files, **self.serving}.items()))
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def file_digests(build: Build) -> dict[str, str]:
@@ -119,30 +112,3 @@ def manifest_problem(document: Any) -> str | None:
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
             return f"the digest of {bounded(path)} is not sha256:<64 hex digits>"
     return None
-
-
-def verify(out: Path, files: dict[str, str]) -> list[str]:
-    """Files of the manifest that are missing, not regular files or differ from their recorded
-    sha256. Hard-linked files are read once."""
-    bad = []
-    seen: dict[tuple[int, int], str] = {}
-    for path, digest in files.items():
-        target = out / path
-        try:
-            status = os.lstat(target)
-            identity = (status.st_dev, status.st_ino)
-            if identity not in seen and stat.S_ISREG(status.st_mode):
-                seen[identity] = sha256(read_regular(target, status.st_size))
-            if seen.get(identity) != digest:
-                bad.append(path)
-        except (OSError, ConfigError):
-            bad.append(path)
-    return bad
-
-
-def unlisted(out: Path, files: dict[str, str]) -> list[str]:
-    """Entries under `out` that the manifest does not account for: neither a listed file, the
-    manifest, nor a directory holding listed files. Links are not followed."""
-    directories = {str(parent) for path in files for parent in PurePosixPath(path).parents if str(parent) != "."}
-    return [path for path, status in walk(out)
-            if path not in files and path != MANIFEST and not (stat.S_ISDIR(status.st_mode) and path in directories)]

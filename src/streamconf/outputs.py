@@ -3,7 +3,7 @@
 Every command that writes a tree (compile, publish, and later ones) replaces its output
 directory as a whole, so it first asks here whether that directory may be replaced:
 
-    out = claim_output(path, foreign=build_foreign, protected=[(root / "streams", "the config source")])
+    out = claim_output(path, foreign=OutputCheck().foreign, protected=[(root / "streams", "the config source")])
 
 `claim_output` returns the absolute path to write (its parent's symbolic links resolved, so the
 checks and the writes see the same directory) or raises `ConfigError` naming the path and why.
@@ -32,7 +32,7 @@ import errno
 import os
 import pwd
 import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .codes import fail
@@ -162,21 +162,24 @@ def walk(directory: Path, limit: int = MAX_ENTRIES) -> Iterator[tuple[str, os.st
     pending = [""]
     count = 0
     while pending:
-        relative = pending.pop()
-        try:
-            with os.scandir(directory / relative if relative else directory) as entries:
-                children = sorted((entry.name, entry.stat(follow_symlinks=False)) for entry in entries)
-        except OSError as error:
-            raise refusal(directory / relative, f"cannot list the directory: {error.strerror}",
-                          "check its permissions, free file descriptors or space, and run again") from None
-        for name, status in children:
+        for path, status in list_directory(directory, pending.pop()):
             count += 1
             if count > limit:
                 raise refusal(directory, f"holds more than {limit:,} entries", "name another directory")
-            path = f"{relative}/{name}" if relative else name
             yield path, status
             if stat.S_ISDIR(status.st_mode):
                 pending.append(path)
+
+
+def list_directory(directory: Path, relative: str) -> list[tuple[str, os.stat_result]]:
+    """The entries of one directory under `directory` (relative POSIX path, lstat), sorted."""
+    try:
+        with os.scandir(directory / relative if relative else directory) as entries:
+            children = sorted((entry.name, entry.stat(follow_symlinks=False)) for entry in entries)
+    except OSError as error:
+        raise refusal(directory / relative, f"cannot list the directory: {error.strerror}",
+                      "check its permissions, free file descriptors or space, and run again") from None
+    return [(f"{relative}/{name}" if relative else name, status) for name, status in children]
 
 
 def read_regular(path: Path, limit: int, what: str = "file") -> bytes:
@@ -219,8 +222,8 @@ def is_inside(relative: str) -> bool:
     directory: no '..', no absolute path, no empty or '.' part, no backslash or NUL."""
     if not relative or "\\" in relative or "\0" in relative or relative.startswith("/"):
         return False
-    parts = relative.split("/")
-    return all(part not in ("", ".", "..") for part in parts) and str(PurePosixPath(relative)) == relative
+    # With no empty, '.' or '..' part and no leading '/', the path is already in normal form.
+    return all(part not in ("", ".", "..") for part in relative.split("/"))
 
 
 def create(root: Path, relative: str, text: str) -> bool:

@@ -33,7 +33,8 @@ from .diagnostics import ConfigError, Diagnostic
 from .emit import locked, place_files, remove, sync_directory, sync_tree, write_durably, write_new
 from .instruments import schedule, timestamps
 from .layout import config_sources, repository_root
-from .manifest import MANIFEST, Manifest, load_manifest, sha256, unlisted, verify
+from .manifest import MANIFEST, Manifest, load_manifest, sha256
+from .tree_check import unlisted, verify
 from .outputs import bounded, claim_output, excerpt, read_regular, refusal
 
 RELEASES = "releases"

@@ -112,9 +112,10 @@ def compile_repository(root: Path, out: Path | str, realms: Sequence[str] = (), 
         state = snapshot(root, ref)
     source = {**state.source, "selection": {"realms": sorted(realms) or None, "wikis": sorted(wikis) or None}}
     current = timestamps.now()
-    with emit.output_lock(out, root) as out:
+    check = emit.OutputCheck()
+    with emit.output_lock(out, root, check) as out:
         if not force and not state.unreadable and \
-                emit.is_current(out, source, GENERATOR, lambda manifest: schedule.build_holds(manifest, at, current)):
+                check.is_current(source, GENERATOR, lambda manifest: schedule.build_holds(manifest, at, current)):
             return CompileResult(given, None)
         config, diagnostics = config_of(state, root)
         select(config, realms, wikis)
