@@ -13,8 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import EXECUTABLE, run_installed, tree_digest, write_tree
+from streamconf import emit
+from streamconf.cli import cli
 from synthetic import SMALL, generate
 
 
@@ -108,8 +111,46 @@ def test_killed_compiles_leave_the_old_build_or_the_new_one(two_builds):
     # After any kill, the next compile finishes and cleans up what the killed one left.
     assert run_installed("compile", "--root", root, "--out", out).returncode == 0
     assert tree_digest(out) == builds[state]
-    assert not [p for p in root.parent.iterdir() if p.name.startswith(".out.")]
+    assert [p.name for p in root.parent.iterdir() if p.name.startswith(".out.")] == [".out.spare"]
+    assert tree_digest(root.parent / ".out.spare") in builds.values(), "the spare is the build before, whole"
     assert not all(outcomes), "some kills must land before the swap, or the test proves nothing"
+
+
+def test_a_compile_killed_while_it_updates_the_spare_in_place_leaves_the_old_build(two_builds, tmp_path: Path):
+    """The previous build but one is kept as the spare and updated in place; a compile killed
+    half-way through that update (os._exit: no cleanup runs, as under SIGKILL) leaves the output
+    as it was, and the next compile, finding a spare that no longer verifies, starts afresh."""
+    root, texts, builds = two_builds
+    out, spare = tmp_path / "out", tmp_path / ".out.spare"
+    for state in ("new", "old"):
+        write_tree(root, {"stream-defaults.yaml": texts[state]})
+        assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+    assert (tree_digest(out), tree_digest(spare)) == (builds["old"], builds["new"])
+    spare_before = tree_digest(spare)
+    write_tree(root, {"stream-defaults.yaml": texts["new"].replace("west.", "south.")})
+    child = os.fork()
+    if child == 0:  # a compile that dies after writing three files into the spare
+        written = []
+        real_write_new = emit.write_new
+
+        def dying_write_new(target, data):
+            real_write_new(target, data)
+            written.append(target)
+            if len(written) == 3:
+                os._exit(9)
+
+        emit.write_new = dying_write_new
+        try:
+            CliRunner().invoke(cli, ["compile", "--root", str(root), "--out", str(out)])
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 9, "the compile died while writing the spare"
+    assert tree_digest(out) == builds["old"], "the output is the old build, whole"
+    assert tree_digest(spare) != spare_before, "the kill landed in the middle of the update in place"
+    write_tree(root, {"stream-defaults.yaml": texts["new"]})
+    assert run_installed("compile", "--root", root, "--out", out).returncode == 0
+    assert (tree_digest(out), tree_digest(spare)) == (builds["new"], builds["old"])
 
 
 def test_an_up_to_date_compile_clears_what_a_kill_after_the_swap_left(two_builds, tmp_path: Path):

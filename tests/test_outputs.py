@@ -151,7 +151,7 @@ def test_missing_empty_and_previous_outputs_are_written(world):
         result = run_installed("compile", "--out", out, "--force", cwd=repo, env=world["env"])
         assert result.returncode == 0, result.stderr
         assert (out / "manifest.json").is_file()
-    assert not [p for p in top.rglob(".*") if p.name.startswith((".build.", ".deep.", ".empty."))]
+    assert [p.name for p in top.rglob(".*") if p.name.startswith((".build.", ".deep.", ".empty."))] == [".build.spare"]
 
 
 @pytest.mark.parametrize("kind", ["symlink to /dev/zero", "fifo", "oversized", "directory", "not json", "escaping path"])

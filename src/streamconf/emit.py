@@ -27,7 +27,7 @@ from .feedback import stage
 from .layout import INPUT_PATHS
 from .manifest import MANIFEST, Build, Manifest, file_digests, load_manifest, manifest_bytes
 from .outputs import claim_output, walk
-from .tree_check import TreeCheck, record_file, sha256
+from .tree_check import TreeCheck, parents, record_file, sha256
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -116,15 +116,26 @@ def output_lock(out: Path, root: Path | None, check: OutputCheck | None = None) 
 
 
 def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str, Any], generator: str,
-                directories: Iterable[str] = ()) -> Build:
+                directories: Iterable[str] = (), keep_spare: bool = False) -> Build:
     """Replace `out` with the build, atomically and durably, under output_lock; on any failure
-    `out` is left as it was and nothing is left beside it.
+    `out` is left as it was.
 
     `build` may be the function that makes it: it is called while a thread creates the
     `directories` (relative paths) of the new build. Thousands of directories are the kernel's
-    work, which then overlaps the compile's."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    work, which then overlaps the compile's.
+
+    The new build is written into a fresh directory beside `out`, or, with `keep_spare`, into the
+    spare: the build before, kept beside `out` (`.<name>.spare`), updated in place where it
+    verifies against its manifest: only the files that differ are written or removed. Either is
+    exchanged with `out` in one renameat2, and with `keep_spare` the build replaced becomes the
+    spare instead of being removed (which, for thousands of files, takes longer than writing
+    them). A write that fails or is killed leaves `out` as it was; the spare it was updating no
+    longer verifies and is removed by the next compile."""
+    spare = _verified_spare(out) if keep_spare else None
+    staging = spare[0] if spare else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
+        if spare:
+            os.chmod(staging, 0o700)  # private while it is neither build, as a fresh directory is
         made = _Directories(staging, directories)
         try:
             build = build() if callable(build) else build
@@ -132,18 +143,81 @@ def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str,
             made.join()
         with stage("writing the build"):
             digests = file_digests(build)
-            _write_files(staging, build, digests, made.result())
+            if spare:
+                _update_files(staging, spare[1], build, digests, made.result())
+            else:
+                _write_files(staging, build, digests, made.result())
             manifest = manifest_bytes(build, digests, source, generator)
             write_durably(staging / MANIFEST, manifest)
             written = os.lstat(staging / MANIFEST).st_ctime_ns
             os.chmod(staging, 0o755)
             sync_tree(staging)
-        _swap(staging, out)
+        previous = _swap(staging, out)
     except BaseException:
         remove(staging)
         raise
+    if keep_spare and previous == staging and (previous / MANIFEST).is_file():
+        _keep_as_spare(previous, out)
+    elif previous is not None:
+        remove(previous)
     _record(out, digests, manifest, written)
     return build
+
+
+def spare_of(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare"
+
+
+def _verified_spare(out: Path) -> tuple[Path, dict[str, str]] | None:
+    """The spare of `out` and the files its manifest lists, when it holds exactly a build; a spare
+    that does not is removed (it is compile's by its name, as a staging directory is). None
+    without a spare or an output to exchange it with."""
+    spare = spare_of(out)
+    if not os.path.lexists(spare) or not out.is_dir():
+        return None
+    try:
+        if spare.is_symlink() or not spare.is_dir():
+            raise ValueError
+        manifest = load_manifest(spare)
+        if manifest is None:
+            raise ValueError
+        tree = TreeCheck(spare, manifest.files, sha256(manifest.data), record_file(spare))
+        if tree.unlisted() or tree.changed():
+            raise ValueError
+    except (ValueError, ConfigError):
+        remove(spare)
+        return None
+    return spare, manifest.files
+
+
+def _update_files(spare: Path, previous: dict[str, str], build: Build, digests: dict[str, str], made: set[Path]) -> None:
+    """Turn the spare, which holds the files `previous` (path -> digest), into the build: remove
+    the files and directories it no longer has or has with other content, and create the others
+    (as links to an unchanged file of the same content where there is one)."""
+    os.unlink(spare / MANIFEST)
+    for path, digest in previous.items():
+        if digests.get(path) != digest:
+            os.unlink(spare / path)
+    for directory in sorted(parents(previous) - parents(digests), reverse=True):
+        os.rmdir(spare / directory)
+    kept = {digest: spare / path for path, digest in previous.items() if digests.get(path) == digest}
+    outputs = build.outputs
+    place_files(spare, {path: digest for path, digest in digests.items() if previous.get(path) != digest},
+                lambda path, target: write_new(target, outputs[path]), made, kept)
+
+
+def _keep_as_spare(previous: Path, out: Path) -> None:
+    """Keep the build just replaced as the spare of `out`, with the record of its files."""
+    spare = spare_of(out)
+    if previous != spare:
+        remove(spare)
+        os.rename(previous, spare)
+    old, new = record_file(out), record_file(spare)
+    if old is not None and new is not None:
+        try:
+            os.replace(old, new)
+        except OSError:
+            pass
 
 
 def _record(out: Path, digests: dict[str, str], manifest: bytes, written: int) -> None:
@@ -257,11 +331,12 @@ def remove(path: Path) -> None:
 
 
 def place_files(directory: Path, digests: dict[str, str], produce: Callable[[str, Path], None],
-                made: Iterable[Path] = ()) -> None:
+                made: Iterable[Path] = (), present: dict[str, Path] | None = None) -> None:
     """Create every file of `digests` (path -> content digest) under `directory`: the first file of
-    each content with `produce(path, target)`, the others as hard links to it (or produced too
-    where a link cannot be made). Directories in `made` exist already."""
-    first: dict[str, Path] = {}
+    each content with `produce(path, target)`, the others as hard links to it or to the file of
+    that content in `present` (or produced too where a link cannot be made). Directories in `made`
+    exist already."""
+    first: dict[str, Path] = dict(present or {})
     directories: set[Path] = set(made)
     for path, digest in digests.items():
         target = directory / path
@@ -287,11 +362,12 @@ def _exchange(first: Path, second: Path) -> None:
         raise OSError(code, os.strerror(code))
 
 
-def _swap(staging: Path, out: Path) -> None:
+def _swap(staging: Path, out: Path) -> Path | None:
+    """Switch `staging` in as `out`; return where the build it replaced now is (None: none)."""
     if not out.exists():
         os.rename(staging, out)
         sync_directory(out.parent)
-        return
+        return None
     try:
         _exchange(staging, out)
         previous = staging
@@ -303,7 +379,7 @@ def _swap(staging: Path, out: Path) -> None:
         os.rename(out, previous / out.name)
         os.rename(staging, out)
     sync_directory(out.parent)
-    remove(previous)
+    return previous
 
 
 def _recover(out: Path) -> None:

@@ -200,7 +200,7 @@ class TreeCheck:
             descriptor, temporary = tempfile.mkstemp(dir=self.record_file.parent, prefix=".record-")
             try:
                 with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, separators=(",", ":"))
+                    handle.write(json.dumps(document, separators=(",", ":")))  # json.dump writes piece by piece
                 os.replace(temporary, self.record_file)
             except BaseException:
                 os.unlink(temporary)

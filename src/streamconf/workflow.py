@@ -122,7 +122,7 @@ def compile_repository(root: Path, out: Path | str, realms: Sequence[str] = (), 
         directories = [f"{realm}/{wiki}" for realm, selected in selection(config, realms or None, wikis or None).items()
                        for wiki in selected]
         build = emit.write_build(lambda: compile_config(config, realms or None, wikis or None, at or current), out,
-                                 source, GENERATOR, directories)
+                                 source, GENERATOR, directories, keep_spare=True)
     return CompileResult(given, build, diagnostics + build.warnings)
 
 
