@@ -10,6 +10,7 @@ import pytest
 
 from conftest import MINIMAL, run_installed, tree_digest, write_tree
 from streamconf.load import parse_files, parse_yaml
+from streamconf.parse_cache import cached_code
 
 TEXT = """\
 # streamconf: disable-next-line=SL003
@@ -112,3 +113,25 @@ def test_compile_caches_outside_the_repository_and_the_output(tmp_path: Path, mo
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
     assert len(entries(cache)) == len(MINIMAL)
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_generated_code_is_compiled_once_and_a_damaged_entry_is_a_miss(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("STREAMCONF_CACHE_DIR", str(tmp_path))
+    generated = []
+
+    def source() -> str:
+        generated.append(1)
+        return "def answer():\n    return 42\n"
+
+    def answer(key: str) -> int:
+        namespace: dict = {}
+        exec(cached_code(key, source), namespace)
+        return namespace["answer"]()
+
+    assert (answer("schema a"), answer("schema a")) == (42, 42) and len(generated) == 1
+    for entry in (tmp_path / "code").iterdir():
+        entry.write_bytes(b"\x00not marshal")
+    assert answer("schema a") == 42 and len(generated) == 2
+    assert answer("schema b") == 42 and len(generated) == 3
+    monkeypatch.setenv("STREAMCONF_CACHE_DIR", "")
+    assert answer("schema a") == 42 and len(generated) == 4

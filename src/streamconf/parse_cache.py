@@ -11,19 +11,27 @@ off). A repository's files therefore never decide what the cache holds, and noth
 is ever published. Entries are plain JSON, written to a temporary name and renamed, so a reader
 sees a whole entry or none; an entry that cannot be read or has the wrong shape is a miss. Any
 failure to write is ignored: the cache only ever saves time.
+
+The same directory keeps compiled Python code that streamconf generates (cached_code: the schema
+checks), as marshalled code objects keyed by what generated them and by the Python version, and
+the records of output trees (tree_check.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import marshal
 import os
 import platform
 import tempfile
+from types import CodeType
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ENTRIES = "parsed"
+CODE = "code"
 MAX_ENTRIES = 20_000  # beyond this the least recently used half is removed
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# streamconf's cache of parsed files; safe to delete.\n"
 
@@ -109,3 +117,29 @@ class ParseCache:
                 os.unlink(entry.path)
         except OSError:
             pass
+
+
+def cached_code(key: str, source: Callable[[], str]) -> CodeType:
+    """The code object of the Python module that `source()` returns, compiled once for every
+    process: `key` names exactly what the source is generated from (an edit to it is a miss)."""
+    directory = cache_directory()
+    digest = hashlib.sha256(importlib.util.MAGIC_NUMBER + platform.python_version().encode() + b"\0" + key.encode()).hexdigest()
+    path = None if directory is None else directory / CODE / f"{digest}.marshal"
+    if path is not None:
+        try:
+            code = marshal.loads(path.read_bytes())
+            if isinstance(code, CodeType):
+                return code
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    code = compile(source(), f"<generated {digest[:12]}>", "exec")
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(marshal.dumps(code))
+            os.replace(temporary, path)
+        except OSError:
+            pass
+    return code
