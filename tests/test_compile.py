@@ -257,3 +257,41 @@ def test_without_syncfs_every_file_and_directory_is_flushed(tmp_path: Path, monk
     expected = [tree / "manifest.json", tree / "production", tree / "production/enwiki",
                 tree / "production/enwiki/streamconfigs.json", tree]
     assert sorted(flushed) == sorted(map(str, expected))
+
+
+def test_the_build_replaced_is_kept_as_the_spare_and_updated_in_place(repo: Path, run, tmp_path: Path):
+    build, spare = repo / "build", repo / ".build.spare"
+    run("compile", "--root", repo)
+    first = files_of(build)
+    write_tree(repo, {"overrides/production/en.yaml": "+enwiki:\n  streams:\n    a.b:\n      sample:\n        rate: 0.5\n"})
+    run("compile", "--root", repo)
+    assert files_of(spare) == first, "the build replaced is the spare"
+    unchanged = (spare / "production/dewiki/streamconfigs.json").stat().st_ino
+    write_tree(repo, {"overrides/production/en.yaml": "+enwiki:\n  streams:\n    a.b:\n      sample:\n        rate: 0.25\n"})
+    assert "compiled" in run("compile", "--root", repo).output
+    assert (build / "production/dewiki/streamconfigs.json").stat().st_ino == unchanged, "a file that did not change is kept"
+    assert run("compile", "--root", repo, "--out", tmp_path / "fresh").exit_code == 0
+    assert files_of(build) == files_of(tmp_path / "fresh")
+    assert read_json(build / "production/enwiki/streamconfigs.json")["streams"]["a.b"]["sample"] == {"rate": 0.25}
+
+
+def test_a_spare_that_does_not_verify_is_written_afresh(repo: Path, run, tmp_path: Path):
+    run("compile", "--root", repo)
+    write_tree(repo, {"stream-defaults.yaml": "topic_prefixes: [west.]\n"})
+    run("compile", "--root", repo)
+    (repo / ".build.spare/production/enwiki/streamconfigs.json").write_text("{}")
+    write_tree(repo, {"stream-defaults.yaml": "topic_prefixes: [east.]\n"})
+    assert "compiled" in run("compile", "--root", repo).output
+    assert run("compile", "--root", repo, "--out", tmp_path / "fresh").exit_code == 0
+    assert files_of(repo / "build") == files_of(tmp_path / "fresh")
+    assert read_json(repo / ".build.spare/manifest.json")["files"].keys() == read_json(repo / "build/manifest.json")["files"].keys()
+
+
+def test_a_spare_name_holding_something_else_is_left_alone(repo: Path, run):
+    run("compile", "--root", repo)
+    mine = write_tree(repo / ".build.spare", {"notes.txt": "mine\n"})
+    before = tree_digest(mine)
+    write_tree(repo, {"stream-defaults.yaml": "topic_prefixes: [west.]\n"})
+    assert "compiled" in run("compile", "--root", repo).output
+    assert tree_digest(mine) == before
+    assert sorted(p.name for p in repo.iterdir() if p.name.startswith(".build")) == [".build.spare"]

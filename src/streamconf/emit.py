@@ -30,6 +30,7 @@ from .outputs import claim_output, walk
 from .tree_check import TreeCheck, parents, record_file, sha256
 
 _RENAME_EXCHANGE = 2
+NEXT_MANIFEST = f".{MANIFEST}.next"  # the new manifest, before it replaces the old
 _AT_FDCWD = -100
 
 
@@ -130,7 +131,8 @@ def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str,
     exchanged with `out` in one renameat2, and with `keep_spare` the build replaced becomes the
     spare instead of being removed (which, for thousands of files, takes longer than writing
     them). A write that fails or is killed leaves `out` as it was; the spare it was updating no
-    longer verifies and is removed by the next compile."""
+    longer verifies and is removed by the next compile (it is compile's: it keeps its manifest
+    until the new one replaces it). Something else of that name is left alone, and no spare kept."""
     spare = _verified_spare(out) if keep_spare else None
     staging = spare[0] if spare else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
@@ -148,7 +150,9 @@ def write_build(build: Build | Callable[[], Build], out: Path, source: dict[str,
             else:
                 _write_files(staging, build, digests, made.result())
             manifest = manifest_bytes(build, digests, source, generator)
-            write_durably(staging / MANIFEST, manifest)
+            # Replaced in one rename: a spare always holds a manifest that says it is compile's.
+            write_durably(staging / NEXT_MANIFEST, manifest)
+            os.replace(staging / NEXT_MANIFEST, staging / MANIFEST)
             written = os.lstat(staging / MANIFEST).st_ctime_ns
             os.chmod(staging, 0o755)
             sync_tree(staging)
@@ -169,22 +173,25 @@ def spare_of(out: Path) -> Path:
 
 
 def _verified_spare(out: Path) -> tuple[Path, dict[str, str]] | None:
-    """The spare of `out` and the files its manifest lists, when it holds exactly a build; a spare
-    that does not is removed (it is compile's by its name, as a staging directory is). None
-    without a spare or an output to exchange it with."""
+    """The spare of `out` and the files its manifest lists, when it holds exactly a build. A spare
+    that does not but holds compile's manifest (an update in place was stopped) is removed;
+    anything else of that name is left alone. None without a spare or an output to exchange it
+    with."""
     spare = spare_of(out)
-    if not os.path.lexists(spare) or not out.is_dir():
+    if not os.path.lexists(spare) or not out.is_dir() or spare.is_symlink() or not spare.is_dir():
         return None
     try:
-        if spare.is_symlink() or not spare.is_dir():
-            raise ValueError
         manifest = load_manifest(spare)
-        if manifest is None:
-            raise ValueError
+    except ConfigError:
+        return None
+    if manifest is None:
+        return None
+    try:
         tree = TreeCheck(spare, manifest.files, sha256(manifest.data), record_file(spare))
-        if tree.unlisted() or tree.changed():
-            raise ValueError
-    except (ValueError, ConfigError):
+        intact = not tree.unlisted() and not tree.changed()
+    except ConfigError:
+        intact = False
+    if not intact:
         remove(spare)
         return None
     return spare, manifest.files
@@ -194,7 +201,6 @@ def _update_files(spare: Path, previous: dict[str, str], build: Build, digests: 
     """Turn the spare, which holds the files `previous` (path -> digest), into the build: remove
     the files and directories it no longer has or has with other content, and create the others
     (as links to an unchanged file of the same content where there is one)."""
-    os.unlink(spare / MANIFEST)
     for path, digest in previous.items():
         if digests.get(path) != digest:
             os.unlink(spare / path)
@@ -210,7 +216,9 @@ def _keep_as_spare(previous: Path, out: Path) -> None:
     """Keep the build just replaced as the spare of `out`, with the record of its files."""
     spare = spare_of(out)
     if previous != spare:
-        remove(spare)
+        if os.path.lexists(spare):  # not compile's: _verified_spare removed a spare of its own
+            remove(previous)
+            return
         os.rename(previous, spare)
     old, new = record_file(out), record_file(spare)
     if old is not None and new is not None:
