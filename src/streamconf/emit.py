@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .codes import fail
 from .diagnostics import ConfigError, Location
 from .feedback import stage
-from .layout import INPUT_PATHS
+from .layout import config_sources
 from .manifest import MANIFEST, Build, Manifest, file_digests, load_manifest, manifest_bytes
 from .outputs import claim_output, walk
 from .tree_check import TreeCheck, parents, record_file, sha256
@@ -82,7 +82,7 @@ def locked(directory: Path) -> Iterator[None]:
 
 
 def _sources(root: Path | None) -> list[tuple[Path, str]]:
-    return [(root / name, "the config source") for name in INPUT_PATHS] if root is not None else []
+    return config_sources(root) if root is not None else []
 
 
 def claim_build_output(out: Path | str, root: Path | None, check: OutputCheck | None = None) -> Path:
