@@ -92,11 +92,13 @@ def prepare(name: str, size: Size, seed: int) -> Path:
 def edit(repo: Path, which: int = 0) -> None:
     """Change one line: a sample rate in the production overrides (the first, or the `which`-th),
     toggled."""
-    target, line = next(islice(((path, line) for path in sorted((repo / "overrides" / "production").glob("*.yaml"))
-                                for line in path.read_text().splitlines() if "rate:" in line), which, None))
-    text = target.read_text()
-    new = line.replace("rate: 0.5", "rate: 0.25") if "rate: 0.5" in line else line.split("rate:")[0] + "rate: 0.5"
-    target.write_text(text.replace(line, new, 1))
+    places = ((path, number) for path in sorted((repo / "overrides" / "production").glob("*.yaml"))
+              for number, line in enumerate(path.read_text().splitlines(keepends=True)) if "rate:" in line)
+    target, number = next(islice(places, which, None))
+    lines = target.read_text().splitlines(keepends=True)
+    line = lines[number]
+    lines[number] = line.replace("rate: 0.5", "rate: 0.25") if "rate: 0.5" in line else line.split("rate:")[0] + "rate: 0.5\n"
+    target.write_text("".join(lines))
 
 
 def bundles_digest(out: Path) -> str:
