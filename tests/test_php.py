@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from conftest import GOLDEN, PROJECT, php_equal, read_json, write_tree
 from strategies import case_documents, stale_case_documents
-from streamconf import php_json
+from streamconf import patterns, php_json
 from streamconf.compiler import compile_config
 from streamconf.diagnostics import WARNING
 from streamconf.load import read_sources
@@ -226,3 +226,30 @@ def test_bundles_with_such_floats_are_byte_for_byte_php(tmp_path: Path):
     assert b"1.0e-5" in files["production/enwiki/streamconfigs.json"]
     assert b'"<page>&amp;"' in files["production/enwiki/streamconfigs.json"]
     assert b'"\\u003Cpage\\u003E\\u0026amp;"' in files["production/enwiki/eventlogging.json"]
+
+
+PREG_MATCH = Path(__file__).parent / "php" / "preg-match.php"
+
+
+def php_preg_match(pairs: list[tuple[str, str]]) -> list:
+    done = subprocess.run([PHP, str(PREG_MATCH)], input=json.dumps(pairs).encode(), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def streamconf_preg_match(key: str, name: str):
+    try:
+        return int(patterns.matches(key, name))
+    except patterns.MatchLimitExceeded:
+        return "error: Backtrack limit exhausted"
+
+
+def test_a_stream_pattern_gives_up_where_php_s_backtrack_limit_does():
+    # The first alternative backtracks 2^n ways before the second matches: PHP gives up from n = 19
+    # with its limit of 1,000,000, where PCRE2's own default limit would still find the match.
+    keys = ["/^(?:(a|a)*b|a+!)/", "/(*LIMIT_MATCH=5000000)^(?:(a|a)*b|a+!)/", "/(*LIMIT_MATCH=20000)^(?:(a|a)*b|a+!)/",
+            "/(*UTF)(*LIMIT_MATCH=3000000)(?:(a|a)*b|a+!)/u"]
+    pairs = [(key, "a" * n + "!") for key in keys for n in range(10, 24)]
+    expected = php_preg_match(pairs)
+    assert [streamconf_preg_match(key, name) for key, name in pairs] == expected
+    assert expected[:14].count(1) == 9, "n = 10 to 18 match, 19 and over exhaust the limit"

@@ -1,8 +1,9 @@
 """Stream keys that are PCRE patterns (`/^mediawiki\\.job\\..+/`), matched as PHP's preg_match does.
 
-Matching uses the PCRE2 library itself, so pattern syntax is MediaWiki's. A match that exceeds
-PCRE2's match limit fails quickly instead of hanging; PHP's preg_match returns false in that case,
-so the pattern counts as not matching, and callers are told so they can warn.
+Matching uses the PCRE2 library itself, JIT-compiled as PHP does (pcre.jit=1), so pattern syntax
+is MediaWiki's. The match limit is PHP's, pcre.backtrack_limit = 1,000,000 (PCRE2's own default is
+ten times that): a match that exceeds it fails quickly instead of hanging; PHP's preg_match returns
+false in that case, so the pattern counts as not matching, and callers are told so they can warn.
 
 That bounds one match, not a run: a few hundred names that each exceed the limit still cost
 seconds. A run (validate, compile, diff, show, import: one loaded config) matches through a
@@ -11,6 +12,7 @@ MatchBudget, which stops matching with a pattern once it has exceeded the limit 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -95,13 +97,27 @@ def parse(key: str) -> Pattern:
     return pattern
 
 
+PHP_BACKTRACK_LIMIT = 1_000_000  # php.ini's pcre.backtrack_limit, which PHP sets as PCRE2's match limit
+# The start-of-pattern items (`(*UTF)`, `(*LIMIT_MATCH=5000)`, ...) a pattern may begin with.
+_START_ITEMS = re.compile(r"(?:\(\*[A-Z_]+(?:=\d+)?\))*")
+_LIMIT_MATCH = re.compile(r"\(\*LIMIT_MATCH=(\d+)\)")
+
+
+def with_php_match_limit(body: str) -> str:
+    """`body` under PHP's match limit. A pattern's own `(*LIMIT_MATCH=d)` can only lower the limit
+    PHP sets, and PCRE2 takes the last such item: so the lowest goes last, after the pattern's own."""
+    start = _START_ITEMS.match(body).end()
+    limit = min([PHP_BACKTRACK_LIMIT, *map(int, _LIMIT_MATCH.findall(body[:start]))])
+    return f"{body[:start]}(*LIMIT_MATCH={limit}){body[start:]}"
+
+
 @lru_cache(maxsize=None)
 def _compiled(pattern: Pattern) -> pcre2.Pattern:
     options = 0
     for modifier in pattern.modifiers:
         options |= _MODIFIER_OPTIONS.get(modifier, 0)
     try:
-        return pcre2.compile(pattern.body.encode("utf-8"), options)
+        return pcre2.compile(with_php_match_limit(pattern.body).encode("utf-8"), options)
     except pcre2.PatternError as error:
         raise PatternError(str(error)) from None
 
