@@ -118,8 +118,13 @@ def _compiled(pattern: Pattern) -> pcre2.Pattern:
         options |= _MODIFIER_OPTIONS.get(modifier, 0)
     try:
         return pcre2.compile(with_php_match_limit(pattern.body).encode("utf-8"), options)
+    except pcre2.PatternError:
+        pass
+    try:  # the pattern as written, for an error whose position is the user's
+        pcre2.compile(pattern.body.encode("utf-8"), options)
     except pcre2.PatternError as error:
         raise PatternError(str(error)) from None
+    raise PatternError(f"its match limit cannot be set: {pattern.body}")
 
 
 _LITERAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:/ ")
