@@ -372,10 +372,23 @@ def test_healthz_and_metrics(server, loaded):
     assert scraped["streamconf_request_duration_seconds_bucket", (("le", "+Inf"),)] >= 1
 
 
+def wait_for_workers(base: str, count: int) -> None:
+    """Until `count` workers answer from a release: the server answers once its first worker is up,
+    and a busy machine may start the second one seconds later."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        scraped = samples(httpx.get(f"{base}/metrics").text)
+        if any(name == "streamconf_release_info" and value == count for (name, _), value in scraped.items()):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{count} workers did not start within 60 s")
+
+
 def test_metrics_are_the_sums_over_every_worker_so_counters_never_go_back(published):
     """Each scrape is answered by one of the workers, and reports what all of them counted."""
     requests = ("streamconf_requests_total", (("route", "healthz"), ("status", "200")))
     with running_server(published[1], "--workers", "2") as (base, _):
+        wait_for_workers(base, 2)
         before = samples(httpx.get(f"{base}/metrics").text)[requests]  # the start-up checks
         names = {httpx.get(f"{base}/healthz").headers["x-streamconf-release"] for _ in range(20)}  # new connections
         scrapes = [samples(httpx.get(f"{base}/metrics").text) for _ in range(10)]
