@@ -43,6 +43,28 @@ def test_rules_lists_every_code(run):
     assert all(record["doc"] == RULES[record["code"]].doc for record in records if record["code"] in RULES)
 
 
+def test_docs_instruments_md_has_the_rules_examples_from_their_docstrings():
+    from streamconf.reporters.markdown import examples_table, with_examples
+    from streamconf.workflow import code_docs
+
+    document = (PROJECT / "docs" / "instruments.md").read_text("utf-8")
+    table = examples_table(code_docs(), "SL1")
+    assert with_examples(document, table) == document, \
+        "docs/instruments.md's rule examples are stale: run `.venv/bin/python tools/rule-examples.py`"
+    assert table.count("\n| SL1") == 15
+
+
+def test_each_instrument_rule_example_shows_what_the_rule_reports():
+    """The finding written in each docstring's example is part of what the rule reports for it
+    (tests/lint/test_instruments.py's worked examples)."""
+    from lint.test_instruments import CASES
+
+    for code, case in CASES.items():
+        example = next(block for block in re.findall(r"```yaml\n(.*?)```", RULES[code].doc, re.DOTALL) if f"# {code}:" in block)
+        shown = example.split(f"# {code}: ")[1].split("\n")[0]
+        assert shown in case[2], (code, shown)
+
+
 def test_docs_rules_md_is_generated_from_the_table():
     printed = run_installed("rules", "--format", "markdown")
     assert printed.returncode == 0, printed.stderr

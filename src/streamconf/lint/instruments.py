@@ -111,6 +111,10 @@ def instrument_stream(context: Context) -> Iterator[Finding]:
     """`stream_name` has no stream config (its own key, or a pattern that matches it) on a wiki where the
     instrument's rate is above 0: the client drops the events of a stream it has no config for. Wikis
     that sample 0 need no stream.
+
+    ```yaml
+      stream_name: tk.missing   # SL101: stream 'tk.missing' has no config on the 2 `en` wikis, where its rate is above 0
+    ```
     """
     yield from _stream_problems(context, lambda config, instrument:
                                 None if config is not None else f"stream {instrument.fields['stream_name']!r} has no config",
@@ -121,6 +125,10 @@ def instrument_stream(context: Context) -> Iterator[Finding]:
 def instrument_schema(context: Context) -> Iterator[Finding]:
     """`schema_title` is not the stream's `schema_title` on a wiki where the rate is above 0: EventGate
     validates events against the stream's schema and refuses the others.
+
+    ```yaml
+      schema_title: analytics/other   # SL102: schema_title 'analytics/other' is not the stream's 'analytics/product_metrics/web/base' on the 2 `en` wikis
+    ```
     """
     def check(config, instrument: Instrument) -> str | None:
         if config is None or config.get("schema_title") == instrument.fields["schema_title"]:
@@ -140,6 +148,10 @@ def not_a_test_kitchen_stream(context: Context) -> Iterator[Finding]:
         test_kitchen:
           is_test_kitchen_stream: true
     ```
+
+    ```yaml
+      stream_name: plain.stream   # SL113: stream 'plain.stream' is not marked producers.test_kitchen.is_test_kitchen_stream: true on the 2 `en` wikis
+    ```
     """
     def check(config, instrument: Instrument) -> str | None:
         if config is None or get_path(config, TEST_KITCHEN_MARK) is True:
@@ -154,6 +166,10 @@ def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
     `contextual_attributes` in streamconf.yaml; by default Wikimedia's (`agent_*`, `page_*`,
     `mediawiki_*`, `performer_*` as the web and apps clients fill them in, the apps' `agent_app_version`,
     `agent_app_flavor`, `agent_device_family`, `agent_release_status` and the rest included).
+
+    ```yaml
+      contextual_attributes: [page_id, page_colour]   # SL103: the client provides no contextual attribute 'page_colour'
+    ```
     """
     known = context.settings.contextual_attributes
     for instrument in every_instrument(context):
@@ -168,6 +184,10 @@ def unknown_contextual_attribute(context: Context) -> Iterator[Finding]:
 @rule("SL104", local=True)
 def repeated_contextual_attribute(context: Context) -> Iterator[Finding]:
     """The same contextual attribute twice in one instrument.
+
+    ```yaml
+      contextual_attributes: [page_id, page_id]   # SL104: lists the contextual attribute 'page_id' twice
+    ```
     """
     for instrument in every_instrument(context):
         seen: set[str] = set()
@@ -182,6 +202,11 @@ def repeated_contextual_attribute(context: Context) -> Iterator[Finding]:
 @rule("SL105", local=True)
 def window_order(context: Context) -> Iterator[Finding]:
     """`start` is not before `end`: the instrument never runs, or for one second.
+
+    ```yaml
+      start: 2026-11-01T00:00:00Z
+      end: 2026-10-31T00:00:00Z   # SL105: ends (2026-10-31T00:00:00Z) no later than it starts (2026-11-01T00:00:00Z)
+    ```
     """
     for instrument in every_instrument(context):
         if instrument.start >= instrument.end:
@@ -194,6 +219,10 @@ def window_order(context: Context) -> Iterator[Finding]:
 def long_window(context: Context) -> Iterator[Finding]:
     """The window is longer than `max_instrument_days` (streamconf.yaml; default 365). An instrument
     answers a question and stops.
+
+    ```yaml
+      end: 2028-01-01T00:00:00Z   # SL106: runs 426 days, longer than 365
+    ```
     """
     limit = context.settings.max_instrument_days
     for instrument in every_instrument(context):
@@ -208,6 +237,10 @@ def long_window(context: Context) -> Iterator[Finding]:
 def ended(context: Context) -> Iterator[Finding]:
     """The instrument has ended: it is in no wiki's map any more. Remove it (git keeps its history) or
     extend it. `enabled: false` instruments are not reported.
+
+    ```yaml
+      end: 2026-11-30T23:59:59Z   # SL107: ended at 2026-11-30T23:59:59Z
+    ```
     """
     for instrument in every_instrument(context):
         if instrument.enabled and instrument.end < context.at:
@@ -218,6 +251,10 @@ def ended(context: Context) -> Iterator[Finding]:
 @rule("SL108", local=True)
 def ending_soon(context: Context) -> Iterator[Finding]:
     """The instrument ends within 7 days: extend it now if it should keep collecting.
+
+    ```yaml
+      end: 2026-12-07T23:59:59Z   # SL108: ends at 2026-12-07T23:59:59Z, within 7 days
+    ```
     """
     for instrument in every_instrument(context):
         if instrument.enabled and context.at <= instrument.end < context.at + ENDING_SOON:
@@ -235,6 +272,11 @@ def _rates(instrument: Instrument) -> Iterator[tuple[str, object, tuple]]:
 def rate_range(context: Context) -> Iterator[Finding]:
     """A rate (the `default`, or a rate key) that is not a number from 0 to 1. The extension samples a
     rate that PHP's `is_numeric` refuses (`half`, `0.5x`, `0x1`) at 0.0.
+
+    ```yaml
+        rate:
+          default: half   # SL109: rate 'half' is not a number: MediaWiki samples it at 0.0
+    ```
     """
     for instrument in every_instrument(context):
         for rate, value, path in _rates(instrument):
@@ -252,6 +294,10 @@ def rate_range(context: Context) -> Iterator[Finding]:
 def unknown_rate_wiki(context: Context) -> Iterator[Finding]:
     """A wiki or tag in the rates that the realm does not know (the realm whose file wrote the rates): it
     samples nothing.
+
+    ```yaml
+          '0.5': [enwiki, frwiki]   # SL110: 'frwiki' is neither a wiki nor a tag of realm 'production'
+    ```
     """
     for instrument in every_instrument(context):
         realm = context.config.realms[declaring_realm(context, instrument, "sample.rate")]
@@ -270,7 +316,7 @@ def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
 
     ```yaml
           '0.5': [private]
-          '1': [officewiki, dewiki]   # SL111: officewiki already gets rate 0.5
+          '1': [officewiki, dewiki]   # SL111: officewiki already gets rate 0.5; 'officewiki' under 1 does not hold there
     ```
     """
     wikis_of: dict[str, Wikis] = {}  # realm -> its wikis and tags, each tag expanded once
@@ -296,6 +342,10 @@ def wiki_under_two_rates(context: Context) -> Iterator[Finding]:
 def instrument_name(context: Context) -> Iterator[Finding]:
     """A name that is not lowercase letters, digits and `-`, or that is an integer. The embedded map is
     keyed by name, and PHP makes `0`, `1`, … integer keys: names `0..n-1` turn the map into a list.
+
+    ```yaml
+    Web_Clicks:   # SL112: instrument name 'Web_Clicks' is not slug-like
+    ```
     """
     for instrument in every_instrument(context):
         name = instrument.name
@@ -307,6 +357,10 @@ def instrument_name(context: Context) -> Iterator[Finding]:
 @rule("SL114", local=True)
 def instrument_sample_unit(context: Context) -> Iterator[Finding]:
     """`sample.unit` is neither `pageview` nor `session`, the only units the client samples instruments by.
+
+    ```yaml
+        unit: device   # SL114: sample unit 'device' is not one of pageview, session
+    ```
     """
     for instrument in every_instrument(context):
         unit = instrument.fields.get("sample.unit", "session")
@@ -319,6 +373,10 @@ def instrument_sample_unit(context: Context) -> Iterator[Finding]:
 @rule("SL115")
 def unknown_owner(context: Context) -> Iterator[Finding]:
     """`owner` is not a team of `owners.yaml` (checked once the repository has one).
+
+    ```yaml
+      owner: webb   # SL115: owner 'webb' is not a team of owners.yaml
+    ```
     """
     teams = _teams(context)
     if teams is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import TYPE_CHECKING, Iterable
 
 from ..changes import ChangeSet
@@ -99,3 +101,34 @@ def rules(entries: Iterable[tuple[Code, str]]) -> str:
         if code.id.startswith("SL"):
             lines += [f"## {code.id} {code.name} ({code.severity})", "", doc, ""]
     return "\n".join(lines)
+
+
+EXAMPLES_START = "<!-- Generated from the rules' docstrings by tools/rule-examples.py; edit those, not this table. -->"
+EXAMPLES_END = "<!-- End of the generated table. -->"
+_YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
+
+
+def examples_table(entries: Iterable[tuple[Code, str]], prefix: str) -> str:
+    """The rules whose code starts with `prefix` as a table with their worked example: the YAML
+    block of each rule's documentation that shows its finding (in a `# SLxxx: ...` comment)."""
+    lines = [EXAMPLES_START, "| code | what | severity | excerpt | finding |", "| --- | --- | --- | --- | --- |"]
+    for code, doc in entries:
+        if code.id.startswith(prefix):
+            example = next(block for block in _YAML_BLOCK.findall(doc) if f"# {code.id}:" in block)
+            excerpt, finding = example.rstrip("\n").split(f"   # {code.id}: ")
+            lines.append(f"| {code.id} | {code.summary} | {code.severity} | <code>{_cell(excerpt)}</code> | {_cell(finding)} |")
+    return "\n".join(lines + [EXAMPLES_END])
+
+
+def _cell(text: str) -> str:
+    """Lines of text in one table cell: escaped, each line's indentation kept."""
+    def line(text: str) -> str:
+        body = text.lstrip(" ")
+        return "&nbsp;" * (len(text) - len(body)) + html.escape(body, quote=False).replace("|", "&#124;")
+    return "<br>".join(map(line, text.split("\n")))
+
+
+def with_examples(document: str, table: str) -> str:
+    """`document` with its generated table (from EXAMPLES_START to EXAMPLES_END) replaced by `table`."""
+    start, end = document.index(EXAMPLES_START), document.index(EXAMPLES_END) + len(EXAMPLES_END)
+    return document[:start] + table + document[end:]
