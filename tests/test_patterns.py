@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -54,10 +53,9 @@ def test_matching(key, name, found):
 
 
 def test_catastrophic_backtracking_is_bounded():
-    started = time.perf_counter()
+    # 2^40 ways to split the a's: unbounded, this would not return; the match limit stops it.
     with pytest.raises(patterns.MatchLimitExceeded):
         patterns.matches("/^(a+)+$/", "a" * 40 + "!")
-    assert time.perf_counter() - started < 5
 
 
 def test_topics_of_patterns():
