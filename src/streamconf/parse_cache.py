@@ -83,11 +83,12 @@ class ParseCache:
         entry = {"value": value, "marks": [[*where, line, column] for where, (line, column) in marks.items()],
                  "disabled": [[line, sorted(rules)] for line, rules in disabled.items()]}
         try:
+            text = json.dumps(entry, separators=(",", ":"))  # json.dump would take the pure-Python encoder
             self._prepare(path.parent)
             descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
             try:
                 with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, separators=(",", ":"))
+                    handle.write(text)
                 os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)
