@@ -14,7 +14,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -30,10 +29,10 @@ sys.path.insert(0, str(PROJECT / "tests"))
 from synthetic import TEN_TIMES, WIKIMEDIA, Size, generate  # noqa: E402
 
 import serve as serve_bench  # noqa: E402  (benchmarks/serve.py)
+from machine import REPORT, machine  # noqa: E402  (benchmarks/machine.py)
 
 EXECUTABLE = Path(sys.executable).parent / "streamconf"
 WORK = PROJECT / "benchmarks" / "work"
-REPORT = PROJECT / "docs" / "benchmarks.md"
 HASHES = PROJECT / "benchmarks" / "outputs.json"
 START, END = "<!-- results: written by make bench -->", "<!-- end of results -->"
 
@@ -147,15 +146,6 @@ def _wikis(repo: Path) -> list[str]:
     import yaml
 
     return list(yaml.safe_load((repo / "realms" / "production.yaml").read_text())["wikis"])
-
-
-def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return (f"{model}, {os.cpu_count()} cores, {memory} GiB memory; Linux {platform.release()}; "
-            f"Python {platform.python_version()}")
 
 
 def table(results: dict[str, dict[str, tuple[float, float, float]]]) -> str:

@@ -318,6 +318,6 @@ def write_report(path: Path, machine: str) -> None:
 
 
 if __name__ == "__main__":
-    from run import REPORT, machine
+    from machine import REPORT, machine
 
     write_report(REPORT, machine())
