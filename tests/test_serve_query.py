@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import php_equal
 from streamconf import render
-from streamconf.serve.query import (MAX_MATCH_DEPTH, MatchBudget, MatchBudgetExceeded, PhpTypeError, Stream,
+from streamconf.serve.query import (MAX_MATCH_DEPTH, MatchDeadline, MatchBudgetExceeded, PhpTypeError, Stream,
                                    TooManyValues, cgi_to_array, is_partial_match, matches_settings, multi_param_to_assoc_array, multi_value,
                                    parse_constraints, php_float_string, php_string, select)
 
@@ -100,14 +100,14 @@ def test_a_requested_name_that_looks_like_a_pattern_but_is_not_one_gets_prefixed
 
 
 def test_pattern_matching_is_charged_to_the_request_s_budget():
-    spent = MatchBudget(0)
+    spent = MatchDeadline(0)
     assert keys(select(STREAMS, ["fixed.topics", "mediawiki.web_ui_actions"], None, spent)) == [
         "fixed.topics", "mediawiki.web_ui_actions"]  # own keys: no pattern is tried
     with pytest.raises(MatchBudgetExceeded):
         select(STREAMS, ["mediawiki.job.x"], None, spent)
     with pytest.raises(MatchBudgetExceeded):
         select(STREAMS, None, {"stream": "mediawiki.job.x"}, spent)
-    assert keys(select(STREAMS, ["mediawiki.job.x"], None, MatchBudget())) == ["mediawiki.job.x"]
+    assert keys(select(STREAMS, ["mediawiki.job.x"], None, MatchDeadline())) == ["mediawiki.job.x"]
 
 
 def test_more_than_fifty_values_is_toomanyvalues():

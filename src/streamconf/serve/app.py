@@ -271,7 +271,7 @@ class Service:
         """(ETag, JSON) for the question. The ETag is the bundle's digest and the question, so it
         changes exactly when the answer can."""
         try:
-            selected = query.select(body.streams, question.names, question.constraints, query.MatchBudget())
+            selected = query.select(body.streams, question.names, question.constraints, query.MatchDeadline())
         except query.PhpTypeError:
             raise ApiError("internal_api_error_TypeError", "Caught exception of type TypeError",
                            errorclass="TypeError") from None

@@ -44,9 +44,10 @@ class MatchBudgetExceeded(Exception):
     """A request spent its budget matching names against the stream patterns."""
 
 
-class MatchBudget:
-    """How long one request may spend matching names against patterns. A pattern that backtracks
-    catastrophically costs up to PCRE2's match limit (tens of milliseconds) for each name, and
+class MatchDeadline:
+    """How long one request may spend matching names against patterns (a run's count of given-up
+    matches, patterns.MatchBudget, would let a request of many patterns cost seconds). A pattern that
+    backtracks catastrophically costs up to the match limit (milliseconds) for each name, and
     PCRE2 holds the interpreter while it matches, so without a bound one request of 50 such names
     would stop its worker for seconds. Only pattern matches are charged."""
 
@@ -275,7 +276,7 @@ def list_is_contained(expected: Any, actual: Any) -> bool:
     return all(php_string(value) in present for value in _values(expected))
 
 
-def stream_matches(key: str, name: Any, budget: MatchBudget | None = None) -> bool:
+def stream_matches(key: str, name: Any, budget: MatchDeadline | None = None) -> bool:
     """StreamConfig::matches: a pattern key by preg_match, any other key by ===. A pattern match
     is charged to the budget, if any."""
     if not patterns.is_pattern(key):
@@ -326,7 +327,7 @@ def topics_for(name: str, prefixes: Any) -> list[str]:
         return render.topics(name, prefixes, as_pattern=False)
 
 
-def matches_settings(stream: Stream, constraints: PhpArray, budget: MatchBudget | None = None) -> bool:
+def matches_settings(stream: Stream, constraints: PhpArray, budget: MatchDeadline | None = None) -> bool:
     """StreamConfig::matchesSettings: `stream` matched by name or pattern, then the rest against
     the settings before computed topics."""
     present, wanted = isset(constraints, "stream")
@@ -337,7 +338,7 @@ def matches_settings(stream: Stream, constraints: PhpArray, budget: MatchBudget 
     return is_partial_match(stream.settings, constraints)
 
 
-def find_stream(streams: dict[str, Stream], name: str, budget: MatchBudget | None = None) -> Stream | None:
+def find_stream(streams: dict[str, Stream], name: str, budget: MatchDeadline | None = None) -> Stream | None:
     """StreamConfigs::findByStream: the exact key, else the first pattern in order that matches."""
     if name in streams:
         return streams[name]
@@ -348,7 +349,7 @@ def find_stream(streams: dict[str, Stream], name: str, budget: MatchBudget | Non
 
 
 def select(streams: dict[str, Stream], names: list[str] | None,
-           constraints: PhpArray | None, budget: MatchBudget | None = None) -> list[tuple[str, Stream]]:
+           constraints: PhpArray | None, budget: MatchDeadline | None = None) -> list[tuple[str, Stream]]:
     """StreamConfigs::get: (result key, stream) in the order of the answer. Raises
     MatchBudgetExceeded when pattern matching spends the budget."""
     if names is None:
